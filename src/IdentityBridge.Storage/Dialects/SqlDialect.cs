@@ -1,0 +1,52 @@
+using System.Data.Common;
+using IdentityBridge.Storage.Schema;
+
+namespace IdentityBridge.Storage.Dialects;
+
+/// <summary>
+/// What differs between the SQL of SQLite and PostgreSQL. Everything else in the store is generated once, in
+/// one place, from table definitions.
+/// </summary>
+public abstract class SqlDialect
+{
+    public abstract string Name { get; }
+
+    public static string Quote(string identifier) => "\"" + identifier + "\"";
+
+    public abstract string SqlType(ColumnDefinition column);
+
+    /// <summary>
+    /// Strings compare case-insensitively, as on ServiceNow's databases. SQLite declares text columns
+    /// <c>COLLATE NOCASE</c>, so a plain comparison already ignores case and uses the index;
+    /// PostgreSQL compares <c>lower()</c> of both sides against expression indexes.
+    /// </summary>
+    public abstract string Fold(string expression);
+
+    /// <summary>The indexed expression for a column (folded for case-insensitive text).</summary>
+    public string IndexExpression(ColumnDefinition column) =>
+        IsFolded(column) ? Fold(Quote(column.Name)) : Quote(column.Name);
+
+    public static bool IsFolded(ColumnDefinition column) =>
+        column.Type is ColumnType.String or ColumnType.Choice;
+
+    public abstract string IsDistinctFrom(string left, string right);
+
+    /// <summary>True where the database allows one writer at a time, so the store queues writes itself.</summary>
+    public abstract bool SingleWriter { get; }
+
+    public abstract DbConnection CreateConnection();
+
+    public abstract Task OpenAsync(DbConnection connection, CancellationToken cancellationToken);
+
+    public abstract bool IsUniqueViolation(Exception exception);
+
+    public abstract Task<IReadOnlySet<string>> ExistingColumnsAsync(DbConnection connection, string table,
+        CancellationToken cancellationToken);
+
+    /// <summary>The order used when the client gives none, so that pages are stable.</summary>
+    public abstract string DefaultOrder(string alias);
+
+    public abstract string BeginWrite { get; }
+
+    public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}

@@ -1,0 +1,274 @@
+using System.Data.Common;
+using System.Globalization;
+using IdentityBridge.Storage.Dialects;
+using IdentityBridge.Storage.Queries;
+using IdentityBridge.Storage.Records;
+using IdentityBridge.Storage.Schema;
+
+namespace IdentityBridge.Storage;
+
+public sealed partial class Store
+{
+    /// <summary>
+    /// Inserts one record from wire values. Unknown and read-only fields are ignored, <c>""</c> leaves a field
+    /// empty, a given sys_id is kept when it is 32 lowercase hex, passwords are hashed.
+    /// </summary>
+    public Task<WriteResult> InsertAsync(TableDefinition table, IReadOnlyDictionary<string, string?> values,
+        WriteOptions options, CancellationToken cancellationToken = default) =>
+        table.Name == Dictionary.Table
+            ? Dictionary.InsertAsync(this, values, options, cancellationToken)
+            : InsertRecordAsync(table, values, options, cancellationToken);
+
+    internal async Task<WriteResult> InsertRecordAsync(TableDefinition table, IReadOnlyDictionary<string, string?> values,
+        WriteOptions options, CancellationToken cancellationToken)
+    {
+        await using var connection = await ConnectAsync(cancellationToken);
+        var stored = new Dictionary<string, object?>(StringComparer.Ordinal);
+        var wire = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var column in table.Columns)
+        {
+            if (column.DefaultValue is null || column.ReadOnly) continue;
+            stored[column.Name] = ValueCodec.ToStored(column, column.DefaultValue, out _);
+            wire[column.Name] = column.DefaultValue;
+        }
+        var error = await ApplyAsync(connection, table, values, options, stored, wire, cancellationToken);
+        if (error is not null) return error;
+
+        var sysId = values.GetValueOrDefault(TableDefinition.SysId)?.Trim().ToLowerInvariant();
+        sysId = SysIds.IsSysId(sysId) ? sysId! : SysIds.New();
+        var now = Now();
+        stored[TableDefinition.SysId] = sysId;
+        stored[TableDefinition.CreatedOn] = now;
+        stored[TableDefinition.CreatedBy] = options.Actor;
+        stored[TableDefinition.UpdatedOn] = now;
+        stored[TableDefinition.UpdatedBy] = options.Actor;
+        stored[TableDefinition.ModCount] = 0L;
+        foreach (var (name, value) in stored)
+            if (name.StartsWith("sys_", StringComparison.Ordinal)) wire[name] = ValueCodec.FromStored(table.Column(name)!, value);
+        Calculate(table, stored, wire);
+
+        var builder = new SqlBuilder(Dialect, Tables, table);
+        var names = stored.Keys.ToList();
+        var text = $"INSERT INTO {SqlDialect.Quote(table.Name)} ({string.Join(", ", names.Select(SqlDialect.Quote))}) " +
+                   $"VALUES ({string.Join(", ", names.Select(n => builder.Param(stored[n])))})";
+        try
+        {
+            using (await WriteLockAsync(cancellationToken))
+            {
+                await using var command = Command(connection, text, builder.Parameters);
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+        catch (Exception e) when (Dialect.IsUniqueViolation(e))
+        {
+            return await DuplicateAsync(connection, table, stored, "insert", cancellationToken);
+        }
+        return WriteResult.Ok(ToRow(table, stored));
+    }
+
+    /// <summary>Updates the given fields of one record; a write that changes nothing leaves sys_mod_count alone.</summary>
+    public async Task<WriteResult> UpdateAsync(TableDefinition table, string sysId, IReadOnlyDictionary<string, string?> values,
+        WriteOptions options, CancellationToken cancellationToken = default)
+    {
+        var current = await GetAsync(table, sysId, cancellationToken: cancellationToken);
+        if (current is null)
+            return WriteResult.Fail(WriteErrorKind.NotFound, "No Record found", "Record doesn't exist or ACL restricts the record retrieval");
+
+        await using var connection = await ConnectAsync(cancellationToken);
+        var changes = new Dictionary<string, object?>(StringComparer.Ordinal);
+        var wire = new Dictionary<string, string?>(current.Values, StringComparer.Ordinal);
+        var error = await ApplyAsync(connection, table, values.Where(v => v.Key != TableDefinition.SysId)
+            .ToDictionary(v => v.Key, v => v.Value), options, changes, wire, cancellationToken);
+        if (error is not null) return error;
+        Calculate(table, changes, wire);
+
+        foreach (var name in changes.Keys.ToList())
+        {
+            var column = table.Column(name)!;
+            if (column.Type != ColumnType.Password && ValueCodec.FromStored(column, changes[name]) == current[name])
+                changes.Remove(name);
+        }
+        if (changes.Count == 0) return WriteResult.Ok(current);
+
+        var now = Now();
+        changes[TableDefinition.UpdatedOn] = now;
+        changes[TableDefinition.UpdatedBy] = options.Actor;
+        var builder = new SqlBuilder(Dialect, Tables, table);
+        var sets = changes.Select(c => $"{SqlDialect.Quote(c.Key)} = {builder.Param(c.Value)}").ToList();
+        sets.Add("\"sys_mod_count\" = COALESCE(\"sys_mod_count\", 0) + 1");
+        var text = $"UPDATE {SqlDialect.Quote(table.Name)} SET {string.Join(", ", sets)} WHERE \"sys_id\" = {builder.Param(current.SysId)}";
+        try
+        {
+            using (await WriteLockAsync(cancellationToken))
+            {
+                await using var command = Command(connection, text, builder.Parameters);
+                if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
+                    return WriteResult.Fail(WriteErrorKind.NotFound, "No Record found", "Record doesn't exist or ACL restricts the record retrieval");
+            }
+        }
+        catch (Exception e) when (Dialect.IsUniqueViolation(e))
+        {
+            var merged = current.Values.ToDictionary(v => v.Key, v => (object?)v.Value);
+            foreach (var (k, v) in changes) merged[k] = v;
+            return await DuplicateAsync(connection, table, merged, "update", cancellationToken, current.SysId);
+        }
+        foreach (var (k, v) in changes) wire[k] = ValueCodec.FromStored(table.Column(k)!, v);
+        var modCount = long.Parse(current[TableDefinition.ModCount] ?? "0", CultureInfo.InvariantCulture) + 1;
+        wire[TableDefinition.ModCount] = modCount.ToString(CultureInfo.InvariantCulture);
+        return WriteResult.Ok(new RecordRow(wire));
+    }
+
+    public Task<WriteResult> DeleteAsync(TableDefinition table, string sysId, CancellationToken cancellationToken = default) =>
+        table.Name == Dictionary.Table
+            ? Dictionary.DeleteAsync(this, sysId, cancellationToken)
+            : DeleteRecordAsync(table, sysId, cancellationToken);
+
+    internal async Task<WriteResult> DeleteRecordAsync(TableDefinition table, string sysId, CancellationToken cancellationToken)
+    {
+        if (SysIds.IsSysId(sysId))
+        {
+            await using var connection = await ConnectAsync(cancellationToken);
+            using (await WriteLockAsync(cancellationToken))
+            {
+                await using var command = Command(connection,
+                    $"DELETE FROM {SqlDialect.Quote(table.Name)} WHERE \"sys_id\" = @p0", [new("p0", sysId)]);
+                if (await command.ExecuteNonQueryAsync(cancellationToken) > 0) return WriteResult.Deleted;
+            }
+        }
+        return WriteResult.Fail(WriteErrorKind.NotFound, "No Record found", "Record doesn't exist or ACL restricts the record retrieval");
+    }
+
+    /// <summary>Runs schema SQL (ALTER TABLE) with writes held back.</summary>
+    internal async Task AlterAsync(string sql, CancellationToken cancellationToken)
+    {
+        await using var connection = await ConnectAsync(cancellationToken);
+        using (await WriteLockAsync(cancellationToken))
+            await ExecuteAsync(connection, sql, cancellationToken);
+    }
+
+    /// <summary>Deletes every record that matches (used for cascades such as a user's memberships).</summary>
+    public async Task<int> DeleteWhereAsync(TableDefinition table, EncodedQuery query, CancellationToken cancellationToken = default)
+    {
+        var sql = new SqlBuilder(Dialect, Tables, table);
+        var where = new QueryCompiler(sql).Where(query) ?? throw new ArgumentException("A delete needs a condition.", nameof(query));
+        await using var connection = await ConnectAsync(cancellationToken);
+        using (await WriteLockAsync(cancellationToken))
+        {
+            await using var command = Command(connection,
+                $"DELETE FROM {SqlDialect.Quote(table.Name)} WHERE \"sys_id\" IN (SELECT t.\"sys_id\" FROM {sql.From} WHERE {where})",
+                sql.Parameters);
+            return await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    private async Task<WriteResult?> ApplyAsync(DbConnection connection, TableDefinition table,
+        IReadOnlyDictionary<string, string?> values, WriteOptions options, Dictionary<string, object?> stored,
+        Dictionary<string, string?> wire, CancellationToken cancellationToken)
+    {
+        foreach (var (name, value) in values)
+        {
+            var column = table.Column(name);
+            if (column is null || column.ReadOnly || column.Calculation is not null) continue;
+            if (string.IsNullOrEmpty(value))
+            {
+                stored[name] = null;
+                wire[name] = null;
+                continue;
+            }
+            object? converted;
+            string? problem;
+            switch (column.Type)
+            {
+                case ColumnType.Password:
+                    converted = Hasher.Hash(value);
+                    problem = null;
+                    break;
+                case ColumnType.Reference:
+                    (converted, problem) = await ResolveReferenceAsync(connection, column, value, options.InputDisplayValue, cancellationToken);
+                    break;
+                default:
+                    converted = ValueCodec.ToStored(column, value, out problem);
+                    if (problem is null && converted is string text && text.Length > column.MaxLength)
+                        problem = $"the value is {text.Length} characters long and the column holds {column.MaxLength}";
+                    break;
+            }
+            if (problem is not null)
+                return WriteResult.Fail(WriteErrorKind.InvalidValue, "Invalid value for field: " + name,
+                    $"{table.Name}.{name}: {problem}");
+            stored[name] = converted;
+            wire[name] = column.Type == ColumnType.Password ? "********" : ValueCodec.FromStored(column, converted);
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// A reference takes a sys_id, or the display value of the record it refers to (always with
+    /// sysparm_input_display_value, and as ServiceNow's fallback when the value is not a sys_id).
+    /// </summary>
+    private async Task<(object? Value, string? Problem)> ResolveReferenceAsync(DbConnection connection, ColumnDefinition column,
+        string value, bool inputDisplayValue, CancellationToken cancellationToken)
+    {
+        var target = Tables.Find(column.ReferenceTable);
+        var trimmed = value.Trim();
+        var asSysId = trimmed.ToLowerInvariant();
+        if (target is null) return SysIds.IsSysId(asSysId) ? (asSysId, null) : (null, $"'{value}' is not a sys_id");
+        if (!inputDisplayValue && SysIds.IsSysId(asSysId)) return (asSysId, null);
+        if (target.DisplayField != TableDefinition.SysId)
+        {
+            var sql = new SqlBuilder(Dialect, Tables, target);
+            var where = new QueryCompiler(sql).Where(EncodedQuery.Where(target.DisplayField, trimmed));
+            await using var command = Command(connection,
+                $"SELECT t.\"sys_id\" FROM {sql.From} WHERE {where} ORDER BY t.\"sys_created_on\" LIMIT 1", sql.Parameters);
+            if (await command.ExecuteScalarAsync(cancellationToken) is string found) return (found, null);
+        }
+        if (SysIds.IsSysId(asSysId)) return (asSysId, null);
+        return (null, $"no {target.Name} record has {target.DisplayField} '{value}'");
+    }
+
+    private static void Calculate(TableDefinition table, Dictionary<string, object?> stored, Dictionary<string, string?> wire)
+    {
+        foreach (var column in table.Columns)
+        {
+            if (column.Calculation is null) continue;
+            var value = column.Calculation(wire);
+            if (string.IsNullOrEmpty(value)) value = null;
+            stored[column.Name] = value;
+            wire[column.Name] = value;
+        }
+    }
+
+    private static RecordRow ToRow(TableDefinition table, Dictionary<string, object?> stored)
+    {
+        var values = new Dictionary<string, string?>(table.Columns.Count, StringComparer.Ordinal);
+        foreach (var column in table.Columns)
+            values[column.Name] = ValueCodec.FromStored(column, stored.GetValueOrDefault(column.Name));
+        return new RecordRow(values);
+    }
+
+    /// <summary>Names the unique key a write broke, in ServiceNow's words for an aborted write.</summary>
+    private async Task<WriteResult> DuplicateAsync(DbConnection connection, TableDefinition table,
+        Dictionary<string, object?> row, string operation, CancellationToken cancellationToken, string? self = null)
+    {
+        var detail = $"Error during {operation} of {table.Name}";
+        foreach (var index in table.Indexes.Where(i => i.Unique).Append(IndexDefinition.UniqueOn(TableDefinition.SysId)))
+        {
+            var query = EncodedQuery.Empty;
+            foreach (var column in index.Columns)
+            {
+                var v = row.GetValueOrDefault(column);
+                var text = v is null ? "" : ValueCodec.FromStored(table.Column(column)!, v) ?? "";
+                query = query.And(new QueryCondition(column, text.Length == 0 ? QueryOperator.IsEmpty : QueryOperator.Equals, text));
+            }
+            if (self is not null) query = query.And(new QueryCondition(TableDefinition.SysId, QueryOperator.NotEquals, self));
+            var sql = new SqlBuilder(Dialect, Tables, table);
+            var where = new QueryCompiler(sql).Where(query);
+            await using var command = Command(connection, $"SELECT COUNT(*) FROM {sql.From} WHERE {where}", sql.Parameters);
+            if (Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) == 0) continue;
+            var described = string.Join(", ", index.Columns.Select(c =>
+                $"{c} '{(row.GetValueOrDefault(c) is { } v ? ValueCodec.FromStored(table.Column(c)!, v) : "")}'"));
+            return WriteResult.Fail(WriteErrorKind.Aborted, "Operation Failed",
+                $"{detail}: a record with {described} already exists");
+        }
+        return WriteResult.Fail(WriteErrorKind.Aborted, "Operation Failed", detail + ": unique key violation");
+    }
+}
