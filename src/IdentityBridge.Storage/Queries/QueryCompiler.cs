@@ -61,7 +61,7 @@ internal sealed class QueryCompiler(SqlBuilder sql)
             terms.Add(field.Value.Sql + (term.Descending ? " DESC" : ""));
         }
         // A final key keeps pages stable when the ordered values repeat.
-        terms.Add(terms.Count == 0 ? sql.Dialect.DefaultOrder(SqlBuilder.RootAlias) : $"{SqlBuilder.RootAlias}.\"sys_id\"");
+        terms.Add(sql.Dialect.DefaultOrder(SqlBuilder.RootAlias));
         return string.Join(", ", terms);
     }
 

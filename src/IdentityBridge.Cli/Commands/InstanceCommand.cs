@@ -1,0 +1,45 @@
+using System.CommandLine;
+using IdentityBridge.Instance.Hosting;
+
+namespace IdentityBridge.Cli.Commands;
+
+internal static class InstanceCommand
+{
+    public static Command Create()
+    {
+        var urls = new Option<string>("--urls")
+        {
+            Description = "Addresses to listen on, separated by ';'. Env: IDBRIDGE_URLS.",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("IDBRIDGE_URLS") ?? "http://127.0.0.1:5200",
+        };
+        var store = new StoreOptionsBinding();
+        var command = new Command("instance",
+            "Run the ServiceNow-compatible instance: the REST Table API (/api/now/table), the Aggregate API " +
+            "(/api/now/stats) and OAuth (/oauth_token.do). On first start it creates the user 'admin' with the " +
+            "password from IDBRIDGE_ADMIN_PASSWORD, or a generated one that it prints once.");
+        command.Options.Add(urls);
+        store.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var options = new InstanceOptions
+            {
+                Urls = parse.GetValue(urls)!,
+                DataDirectory = parse.GetValue(store.Data)!,
+                PostgresConnectionString = parse.GetValue(store.Postgres),
+                AdminPassword = Environment.GetEnvironmentVariable("IDBRIDGE_ADMIN_PASSWORD"),
+            };
+            await using var instance = await InstanceApp.StartAsync(options, cancellationToken: cancellationToken);
+            Console.WriteLine($"Instance listening on {string.Join(", ", instance.Addresses)} " +
+                              $"({(options.PostgresConnectionString is null ? "SQLite " + InstanceApp.DatabasePath(options.DataDirectory) : "PostgreSQL")}). Ctrl+C stops it.");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            return 0;
+        });
+        return command;
+    }
+}

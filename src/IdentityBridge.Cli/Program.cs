@@ -1,0 +1,10 @@
+using System.CommandLine;
+using IdentityBridge.Cli.Commands;
+
+var root = new RootCommand(
+    "IdentityBridge: a ServiceNow-compatible instance, an Entra-compatible tenant, and the provisioning and sign-in " +
+    "between them, with a doctor that says why it breaks.");
+root.Subcommands.Add(InstanceCommand.Create());
+root.Subcommands.Add(LogsCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,162 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using IdentityBridge.Instance.Hosting;
+using IdentityBridge.Instance.Logging;
+using IdentityBridge.Instance.OAuth;
+using IdentityBridge.Instance.Tables;
+using IdentityBridge.Storage;
+using IdentityBridge.Storage.Records;
+using IdentityBridge.Storage.Schema;
+using IdentityBridge.Storage.Security;
+
+namespace IdentityBridge.Instance.Security;
+
+/// <summary>
+/// Checks user names and passwords, counts failed logins and locks accounts out, and reads the
+/// <c>Authorization</c> header of REST requests (Basic or OAuth Bearer).
+/// </summary>
+/// <remarks>
+/// A verified password is remembered for a minute as a keyed hash (never the password), so that a client using
+/// Basic authentication does not pay the slow KDF on every request. Any write to the user's record forgets it.
+/// </remarks>
+public sealed class Authenticator
+{
+    private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(60);
+    // Verified against when the user does not exist, so that a wrong user name costs as much as a wrong password.
+    private readonly string _decoyHash;
+    private readonly byte[] _cacheKey = RandomNumberGenerator.GetBytes(32);
+    private readonly ConcurrentDictionary<string, Verified> _verified = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Store _store;
+    private readonly RoleResolver _roles;
+    private readonly SystemProperties _properties;
+    private readonly SystemLog _log;
+    private readonly TokenService _tokens;
+    private readonly TimeProvider _time;
+
+    private sealed record Verified(byte[] Digest, string UserSysId, DateTimeOffset Expires);
+
+    public Authenticator(Store store, RoleResolver roles, SystemProperties properties, SystemLog log, TokenService tokens,
+        TimeProvider time)
+    {
+        _store = store;
+        _roles = roles;
+        _properties = properties;
+        _log = log;
+        _tokens = tokens;
+        _time = time;
+        _decoyHash = store.Hasher.Hash(Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)));
+    }
+
+    private TableDefinition Users => _store.Tables.Find(InstanceTables.User)!;
+
+    /// <summary>The caller of a REST request, or null when the header is missing or its credentials are wrong.</summary>
+    public async Task<Caller?> AuthenticateAsync(string? authorization, string client, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(authorization)) return null;
+        var space = authorization.IndexOf(' ');
+        if (space <= 0) return null;
+        var scheme = authorization[..space];
+        var value = authorization[(space + 1)..].Trim();
+        if (scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
+        {
+            var caller = await _tokens.ValidateAccessTokenAsync(value, cancellationToken);
+            if (caller is null)
+                await _log.WriteAsync(SyslogLevel.Warning, SystemLog.SourceAuthentication,
+                    $"Rejected an invalid or expired OAuth access token from {client}", cancellationToken);
+            return caller;
+        }
+        if (!scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase)) return null;
+        string decoded;
+        try
+        {
+            decoded = Encoding.UTF8.GetString(Convert.FromBase64String(value));
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+        var colon = decoded.IndexOf(':');
+        if (colon <= 0) return null;
+        return await SignInAsync(decoded[..colon], decoded[(colon + 1)..], client, cancellationToken);
+    }
+
+    /// <summary>
+    /// Verifies a user name and password. Wrong passwords count towards lockout; inactive and locked-out users
+    /// cannot sign in. Every refusal writes a syslog row naming the user and the reason, never the password.
+    /// </summary>
+    public async Task<Caller?> SignInAsync(string userName, string password, string client, CancellationToken cancellationToken)
+    {
+        if (userName.Length > 200 || password.Length > 1024) return null;
+        var digest = HMACSHA256.HashData(_cacheKey, Encoding.UTF8.GetBytes(userName.ToLowerInvariant() + "\n" + password));
+        if (_verified.TryGetValue(userName, out var known) && known.Expires > _time.GetUtcNow() &&
+            CryptographicOperations.FixedTimeEquals(known.Digest, digest))
+        {
+            return new Caller(known.UserSysId, userName, await _roles.RolesOfAsync(known.UserSysId, cancellationToken));
+        }
+
+        var user = await _store.FindAsync(Users, "user_name", userName, cancellationToken);
+        if (user is null)
+        {
+            PasswordHasher.Verify(password, _decoyHash);
+            await Refuse($"Failed login for unknown user {Quote(userName)} from {client}");
+            return null;
+        }
+        var name = user["user_name"]!;
+        var hash = await _store.GetPasswordHashAsync(Users, user.SysId, "user_password", cancellationToken);
+        var passwordOk = PasswordHasher.Verify(password, hash ?? _decoyHash) && hash is not null;
+        if (user["active"] != "true")
+        {
+            await Refuse($"Failed login for inactive user {Quote(name)} from {client}");
+            return null;
+        }
+        if (user["locked_out"] == "true")
+        {
+            await Refuse($"Failed login for locked-out user {Quote(name)} from {client}");
+            return null;
+        }
+        if (!passwordOk)
+        {
+            await CountFailureAsync(user, client, cancellationToken);
+            return null;
+        }
+
+        var changes = new Dictionary<string, string?> { ["last_login_time"] = _store.Now() };
+        if (user["failed_attempts"] is { } attempts && attempts != "0") changes["failed_attempts"] = "0";
+        await _store.UpdateAsync(Users, user.SysId, changes, new WriteOptions(name), cancellationToken);
+        _verified[userName] = new Verified(digest, user.SysId, _time.GetUtcNow() + Lifetime);
+        return new Caller(user.SysId, name, await _roles.RolesOfAsync(user.SysId, cancellationToken));
+
+        Task Refuse(string message) =>
+            _log.WriteAsync(SyslogLevel.Warning, SystemLog.SourceAuthentication, message, cancellationToken);
+    }
+
+    private async Task CountFailureAsync(RecordRow user, string client, CancellationToken cancellationToken)
+    {
+        var name = user["user_name"]!;
+        var failures = (int.TryParse(user["failed_attempts"], out var n) ? n : 0) + 1;
+        var limit = await _properties.GetIntegerAsync(SystemProperties.MaxUnlockAttempts, 5, cancellationToken);
+        var changes = new Dictionary<string, string?> { ["failed_attempts"] = failures.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        var lockNow = limit > 0 && failures >= limit;
+        if (lockNow) changes["locked_out"] = "true";
+        await _store.UpdateAsync(Users, user.SysId, changes, new WriteOptions("system"), cancellationToken);
+        await _log.WriteAsync(SyslogLevel.Warning, SystemLog.SourceAuthentication,
+            $"Failed login for user {Quote(name)} from {client}: wrong password ({failures} of {(limit > 0 ? limit : "unlimited")})",
+            cancellationToken);
+        if (lockNow)
+            await _log.WriteAsync(SyslogLevel.Error, SystemLog.SourceAuthentication,
+                $"User {Quote(name)} locked out after {failures} failed logins; an admin unlocks the account by setting locked_out to false",
+                cancellationToken);
+    }
+
+    /// <summary>Forgets what is cached about a user whose record changed.</summary>
+    public void Forget(string userSysId)
+    {
+        foreach (var (key, value) in _verified)
+            if (value.UserSysId == userSysId) _verified.TryRemove(key, out _);
+        _roles.Forget(userSysId);
+        _tokens.Forget(userSysId);
+    }
+
+    private static string Quote(string value) => "'" + (value.Length > 100 ? value[..100] + "..." : value) + "'";
+}

@@ -1,0 +1,13 @@
+namespace IdentityBridge.Instance.Security;
+
+/// <summary>The authenticated user a request runs as, with its effective roles.</summary>
+public sealed record Caller(string UserSysId, string UserName, IReadOnlySet<string> Roles)
+{
+    public const string AdminRole = "admin";
+    public const string UserAdminRole = "user_admin";
+
+    public bool IsAdmin => Roles.Contains(AdminRole);
+
+    /// <summary>admin holds every role, as in ServiceNow.</summary>
+    public bool HasRole(string role) => IsAdmin || Roles.Contains(role);
+}

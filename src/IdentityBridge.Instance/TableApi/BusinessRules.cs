@@ -1,0 +1,153 @@
+using System.Security.Cryptography;
+using IdentityBridge.Instance.Hosting;
+using IdentityBridge.Instance.RateLimiting;
+using IdentityBridge.Instance.Security;
+using IdentityBridge.Instance.Tables;
+using IdentityBridge.Storage;
+using IdentityBridge.Storage.Queries;
+using IdentityBridge.Storage.Records;
+using IdentityBridge.Storage.Schema;
+using Microsoft.AspNetCore.Http;
+
+namespace IdentityBridge.Instance.TableApi;
+
+/// <summary>
+/// What the platform does around a write, beyond the table layer: the guard against granting admin
+/// (KB0758037), locked_out following active, cascades, generated OAuth credentials, and clearing caches.
+/// </summary>
+public sealed class BusinessRules(Store store, Authenticator authenticator, RoleResolver roles, SystemProperties properties,
+    RateLimiter rateLimiter)
+{
+    /// <summary>A secret generated for a new OAuth client, shown once in the response to its creation.</summary>
+    public sealed record Generated(string Field, string Value);
+
+    public async Task<(ApiError? Error, Generated? Generated)> BeforeAsync(Caller caller, TableDefinition table, TableOperation operation,
+        RecordRow? current, Dictionary<string, string?> values, CancellationToken cancellationToken)
+    {
+        switch (table.Name)
+        {
+            case InstanceTables.User:
+                if (!caller.IsAdmin && current is not null && await HoldsAdminAsync(current.SysId, cancellationToken))
+                    return (Escalation(caller, $"modify the user '{current["user_name"]}', who holds the admin role"), null);
+                if (values.TryGetValue("active", out var active) && !values.ContainsKey("locked_out") &&
+                    active is { Length: > 0 })
+                {
+                    // As on ServiceNow, deactivating a user locks the account and reactivating unlocks it.
+                    values["locked_out"] = active.Equals("false", StringComparison.OrdinalIgnoreCase) || active == "0" ? "true" : "false";
+                }
+                break;
+
+            case InstanceTables.Group:
+                if (!caller.IsAdmin &&
+                    (CarriesAdmin(values.GetValueOrDefault("roles")) || CarriesAdmin(current?["roles"])))
+                    return (Escalation(caller, "grant admin/security_admin-containing roles or groups"), null);
+                break;
+
+            case InstanceTables.GroupMember:
+            {
+                if (operation == TableOperation.Create &&
+                    (string.IsNullOrWhiteSpace(values.GetValueOrDefault("user")) || string.IsNullOrWhiteSpace(values.GetValueOrDefault("group"))))
+                    return (ApiError.BadRequest("Invalid value for field: user, group",
+                        "A group membership needs both 'user' and 'group' (sys_ids, or display values with sysparm_input_display_value=true)"), null);
+                if (caller.IsAdmin) break;
+                var groupValue = values.GetValueOrDefault("group") ?? current?["group"];
+                var group = await FindAsync(InstanceTables.Group, groupValue, cancellationToken);
+                var previous = current is null ? null : await FindAsync(InstanceTables.Group, current["group"], cancellationToken);
+                if (CarriesAdmin(group?["roles"]) || CarriesAdmin(previous?["roles"]))
+                    return (Escalation(caller, "grant admin/security_admin-containing roles or groups"), null);
+                var userValue = values.GetValueOrDefault("user") ?? current?["user"];
+                var user = await FindAsync(InstanceTables.User, userValue, cancellationToken);
+                if (user is not null && await HoldsAdminAsync(user.SysId, cancellationToken))
+                    return (Escalation(caller, $"change the groups of '{user["user_name"]}', who holds the admin role"), null);
+                break;
+            }
+
+            case InstanceTables.UserRole:
+            {
+                if (caller.IsAdmin) break;
+                var role = await FindAsync(InstanceTables.Role, values.GetValueOrDefault("role") ?? current?["role"], cancellationToken);
+                if (role is null || IsAdminRole(role["name"]) || role["elevated_privilege"] == "true")
+                    return (Escalation(caller, "grant admin/security_admin-containing roles or groups"), null);
+                var user = await FindAsync(InstanceTables.User, values.GetValueOrDefault("user") ?? current?["user"], cancellationToken);
+                if (user is not null && await HoldsAdminAsync(user.SysId, cancellationToken))
+                    return (Escalation(caller, $"change the roles of '{user["user_name"]}', who holds the admin role"), null);
+                break;
+            }
+
+            case InstanceTables.Role:
+                if (operation == TableOperation.Delete && IsAdminRole(current?["name"]))
+                    return (new ApiError(StatusCodes.Status403Forbidden, "Operation Failed", "The admin role is part of the platform and cannot be deleted"), null);
+                break;
+
+            case InstanceTables.OAuthEntity when operation == TableOperation.Create:
+            {
+                if (string.IsNullOrWhiteSpace(values.GetValueOrDefault("client_id")))
+                    values["client_id"] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+                if (string.IsNullOrEmpty(values.GetValueOrDefault("client_secret")))
+                {
+                    var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
+                    values["client_secret"] = secret;
+                    return (null, new Generated("client_secret", secret));
+                }
+                break;
+            }
+        }
+        return (null, null);
+    }
+
+    public async Task AfterAsync(TableDefinition table, TableOperation operation, RecordRow? before, RecordRow? after,
+        CancellationToken cancellationToken)
+    {
+        var row = after ?? before;
+        switch (table.Name)
+        {
+            case InstanceTables.User when row is not null:
+                authenticator.Forget(row.SysId);
+                if (operation == TableOperation.Delete)
+                {
+                    await store.DeleteWhereAsync(store.Tables.Find(InstanceTables.GroupMember)!, EncodedQuery.Where("user", row.SysId), cancellationToken);
+                    await store.DeleteWhereAsync(store.Tables.Find(InstanceTables.UserRole)!, EncodedQuery.Where("user", row.SysId), cancellationToken);
+                }
+                break;
+            case InstanceTables.Group:
+                if (operation == TableOperation.Delete && row is not null)
+                    await store.DeleteWhereAsync(store.Tables.Find(InstanceTables.GroupMember)!, EncodedQuery.Where("group", row.SysId), cancellationToken);
+                roles.ForgetAll();
+                break;
+            case InstanceTables.GroupMember or InstanceTables.UserRole:
+                if (before?["user"] is { Length: > 0 } oldUser) roles.Forget(oldUser);
+                if (after?["user"] is { Length: > 0 } newUser) roles.Forget(newUser);
+                break;
+            case InstanceTables.Role:
+                roles.ForgetAll();
+                break;
+            case InstanceTables.Properties:
+                properties.Invalidate();
+                break;
+            case InstanceTables.RateLimitRule:
+                rateLimiter.Reload();
+                break;
+        }
+    }
+
+    private async Task<bool> HoldsAdminAsync(string userSysId, CancellationToken cancellationToken) =>
+        (await roles.RolesOfAsync(userSysId, cancellationToken)).Contains(Caller.AdminRole);
+
+    private static bool IsAdminRole(string? name) => name is "admin" or "security_admin";
+
+    private static bool CarriesAdmin(string? roleList) => RoleResolver.SplitRoles(roleList).Any(IsAdminRole);
+
+    /// <summary>A record named by sys_id or by its display value.</summary>
+    private async Task<RecordRow?> FindAsync(string tableName, string? value, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(value)) return null;
+        var table = store.Tables.Find(tableName)!;
+        var sysId = value.Trim().ToLowerInvariant();
+        if (SysIds.IsSysId(sysId) && await store.GetAsync(table, sysId, cancellationToken: cancellationToken) is { } byId) return byId;
+        return await store.FindAsync(table, table.DisplayField, value.Trim(), cancellationToken);
+    }
+
+    private static ApiError Escalation(Caller caller, string what) =>
+        new(StatusCodes.Status403Forbidden, "Operation Failed",
+            $"User {caller.UserName} without admin/security_admin role is not allowed to {what}");
+}
