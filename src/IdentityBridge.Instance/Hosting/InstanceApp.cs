@@ -102,6 +102,8 @@ public sealed class InstanceApp : IAsyncDisposable
         var app = builder.Build();
         var rest = app.Services.GetRequiredService<RestApi>();
         var token = app.Services.GetRequiredService<TokenEndpoint>();
+        var errors = ActivatorUtilities.CreateInstance<ServerErrors>(app.Services);
+        app.Use(errors.InvokeAsync);
         app.Use(async (context, next) =>
         {
             var path = context.Request.Path;

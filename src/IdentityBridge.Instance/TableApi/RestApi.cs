@@ -11,46 +11,19 @@ using IdentityBridge.Storage.Records;
 using IdentityBridge.Storage.Schema;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Extensions;
-using Microsoft.Extensions.Logging;
 
 namespace IdentityBridge.Instance.TableApi;
 
 /// <summary>
 /// <c>/api/now/[v1|v2/]table/{table}[/{sys_id}]</c> and <c>/api/now/stats/{table}</c>: authentication, rate
 /// limits, ACLs, then the Table API and Aggregate API as ServiceNow answers them (spec/servicenow.md 1).
-/// No request, however malformed, gets past this class as an unhandled exception.
 /// </summary>
-public sealed partial class RestApi(Store store, Authenticator authenticator, RateLimiter rateLimiter, BusinessRules rules,
-    SystemProperties properties, SystemLog log, InstanceOptions options, ILogger<RestApi> logger)
+public sealed class RestApi(Store store, Authenticator authenticator, RateLimiter rateLimiter, BusinessRules rules,
+    SystemProperties properties, SystemLog log, InstanceOptions options)
 {
     private enum Resource { Table, Stats }
 
     public async Task HandleAsync(HttpContext context)
-    {
-        try
-        {
-            await HandleCoreAsync(context);
-        }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-        {
-        }
-        catch (BadHttpRequestException e)
-        {
-            if (!context.Response.HasStarted)
-                await ApiResponse.WriteErrorAsync(context, new ApiError(e.StatusCode, "Bad request", e.Message));
-        }
-        catch (Exception e)
-        {
-            LogServerError(logger, e, context.Request.Method, context.Request.Path);
-            await log.WriteAsync(SyslogLevel.Error, SystemLog.SourceRest,
-                $"Server error on {context.Request.Method} {context.Request.Path}: {e.GetType().Name}: {e.Message}");
-            if (!context.Response.HasStarted)
-                await ApiResponse.WriteErrorAsync(context, new ApiError(StatusCodes.Status500InternalServerError,
-                    "Internal server error", "The error is recorded in the system log (syslog, source REST API)"));
-        }
-    }
-
-    private async Task HandleCoreAsync(HttpContext context)
     {
         var request = context.Request;
         var cancellationToken = context.RequestAborted;
@@ -508,6 +481,4 @@ public sealed partial class RestApi(Store store, Authenticator authenticator, Ra
         }
     }
 
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path}")]
-    private static partial void LogServerError(ILogger logger, Exception exception, string method, string path);
 }
