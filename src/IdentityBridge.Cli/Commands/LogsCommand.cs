@@ -118,7 +118,13 @@ internal static class LogsCommand
             "-1" => ("DEBUG", "grey"),
             _ => ("INFO ", "blue"),
         };
-        AnsiConsole.MarkupLine($"{row["sys_created_on"]} [{color}]{label}[/] {Markup.Escape(row["source"] ?? "")}: {Markup.Escape(row["message"] ?? "")}");
+        // One row per line whatever the terminal's width, so that the output can be piped and grepped.
+        if (Console.IsOutputRedirected)
+            Console.Out.WriteLine($"{row["sys_created_on"]} {label} {row["source"]}: {row["message"]}");
+        else
+            AnsiConsole.Console.Write(new Markup(
+                $"{row["sys_created_on"]} [{color}]{label}[/] {Markup.Escape(row["source"] ?? "")}: {Markup.Escape(row["message"] ?? "")}\n")
+            { Overflow = Overflow.Fold });
     }
 
     private static int? ParseLevel(string text) => text.Trim().ToLowerInvariant() switch
