@@ -175,6 +175,10 @@ public sealed partial class Store
                 wire[name] = null;
                 continue;
             }
+            // PostgreSQL cannot hold U+0000 in text and SQLite can; refusing it everywhere keeps them alike.
+            if (value.Contains('\0'))
+                return WriteResult.Fail(WriteErrorKind.InvalidValue, "Invalid value for field: " + name,
+                    $"{table.Name}.{name}: the value holds a NUL character (U+0000), which text cannot hold");
             object? converted;
             string? problem;
             switch (column.Type)

@@ -231,8 +231,14 @@ public sealed partial class Store : IAsyncDisposable
     public async Task<RecordRow?> FindAsync(TableDefinition table, string field, string value,
         CancellationToken cancellationToken = default)
     {
-        var result = await QueryAsync(new RecordQuery { Table = table, Query = EncodedQuery.Where(field, value), Limit = 1 },
-            cancellationToken);
+        // A condition dropped as invalid would otherwise leave "the first record of the table".
+        var result = await QueryAsync(new RecordQuery
+        {
+            Table = table,
+            Query = EncodedQuery.Where(field, value),
+            Limit = 1,
+            InvalidQueryReturnsNoRows = true,
+        }, cancellationToken);
         return result.Rows.Count == 0 ? null : result.Rows[0];
     }
 

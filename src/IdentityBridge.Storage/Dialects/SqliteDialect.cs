@@ -80,7 +80,9 @@ public sealed class SqliteDialect : SqlDialect
 
     public override ValueTask DisposeAsync()
     {
-        SqliteConnection.ClearAllPools();
+        // Only this store's pool: other stores in the process keep theirs.
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
         return ValueTask.CompletedTask;
     }
 }

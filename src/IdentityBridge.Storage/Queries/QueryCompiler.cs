@@ -58,7 +58,19 @@ internal sealed class QueryCompiler(SqlBuilder sql)
                 Dropped.Add((term.Descending ? "ORDERBYDESC" : "ORDERBY") + term.Field);
                 continue;
             }
-            terms.Add(field.Value.Sql + (term.Descending ? " DESC" : ""));
+            // Text sorts whatever its case and empty values sort first, as on ServiceNow and alike on both
+            // databases: PostgreSQL would otherwise follow its collation (case first under "C") and put NULLs last.
+            var (expression, path) = field.Value;
+            var column = path.Column;
+            // A reference sorts by the display value of the record it points to, as lists do on ServiceNow.
+            if (column.Type == ColumnType.Reference && sql.Registry.Find(column.ReferenceTable) is { } target &&
+                target.DisplayField != TableDefinition.SysId)
+            {
+                column = target.Column(target.DisplayField)!;
+                expression = $"{sql.AliasFor([.. path.Hops, path.Column])}.{SqlDialect.Quote(column.Name)}";
+            }
+            var key = SqlDialect.IsFolded(column) ? sql.Dialect.Fold(expression) : expression;
+            terms.Add(key + (term.Descending ? " DESC NULLS LAST" : " NULLS FIRST"));
         }
         // A final key keeps pages stable when the ordered values repeat.
         terms.Add(sql.Dialect.DefaultOrder(SqlBuilder.RootAlias));
@@ -72,6 +84,10 @@ internal sealed class QueryCompiler(SqlBuilder sql)
         var (left, path) = resolved.Value;
         var column = path.Column;
         if (column.Type == ColumnType.Password) return null;
+        // No stored value holds U+0000 (writes refuse it; PostgreSQL cannot even take it as a parameter), so a value
+        // with one matches nothing and its negation everything.
+        if (condition.Value.Contains('\0'))
+            return condition.Operator is QueryOperator.NotEquals or QueryOperator.NotLike or QueryOperator.NotIn ? "1=1" : "1=0";
 
         // A reference compared with something that is not a sys_id compares its display value, as name=value
         // filters do on ServiceNow.

@@ -134,11 +134,15 @@ internal static class Dictionary
             ValueCodec.ToStored(column, defaultValue, out var problem) is var _ && problem is not null)
             return Invalid("default_value", problem);
 
+        // The row first: a row the dictionary refuses (an overlong label) must not leave a column behind. Should
+        // the ALTER fail instead, the row stays and the next start adds the column it describes.
+        var row = await store.InsertRecordAsync(Definition, RowFor(table, column), options, cancellationToken);
+        if (!row.Succeeded) return row;
         await store.AlterAsync(
             $"ALTER TABLE {SqlDialect.Quote(table.Name)} ADD COLUMN {SqlDialect.Quote(column.Name)} {store.Dialect.SqlType(column)}",
             cancellationToken);
         store.Tables.Set(table.WithColumn(column));
-        return await store.InsertRecordAsync(Definition, RowFor(table, column), options, cancellationToken);
+        return row;
 
         static WriteResult Invalid(string field, string problem) =>
             WriteResult.Fail(WriteErrorKind.InvalidValue, "Invalid value for field: " + field, "sys_dictionary." + field + ": " + problem);
