@@ -1,9 +1,9 @@
-using System.Data.Common;
 using System.Globalization;
 using IdentityBridge.Storage.Dialects;
 using IdentityBridge.Storage.Queries;
 using IdentityBridge.Storage.Records;
 using IdentityBridge.Storage.Schema;
+using IdentityBridge.Storage.Sessions;
 
 namespace IdentityBridge.Storage;
 
@@ -22,7 +22,7 @@ public sealed partial class Store
     internal async Task<WriteResult> InsertRecordAsync(TableDefinition table, IReadOnlyDictionary<string, string?> values,
         WriteOptions options, CancellationToken cancellationToken)
     {
-        await using var connection = await ConnectAsync(cancellationToken);
+        await using var session = await SessionAsync(cancellationToken);
         var stored = new Dictionary<string, object?>(StringComparer.Ordinal);
         var wire = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var column in table.Columns)
@@ -31,7 +31,7 @@ public sealed partial class Store
             stored[column.Name] = ValueCodec.ToStored(column, column.DefaultValue, out _);
             wire[column.Name] = column.DefaultValue;
         }
-        var error = await ApplyAsync(connection, table, values, options, stored, wire, cancellationToken);
+        var error = await ApplyAsync(session, table, values, options, stored, wire, cancellationToken);
         if (error is not null) return error;
 
         var sysId = values.GetValueOrDefault(TableDefinition.SysId)?.Trim().ToLowerInvariant();
@@ -54,14 +54,11 @@ public sealed partial class Store
         try
         {
             using (await WriteLockAsync(cancellationToken))
-            {
-                await using var command = Command(connection, text, builder.Parameters);
-                await command.ExecuteNonQueryAsync(cancellationToken);
-            }
+                await session.Command(text, builder.Parameters).ExecuteNonQueryAsync(cancellationToken);
         }
         catch (Exception e) when (Dialect.IsUniqueViolation(e))
         {
-            return await DuplicateAsync(connection, table, stored, "insert", cancellationToken);
+            return await DuplicateAsync(session, table, stored, "insert", cancellationToken);
         }
         return WriteResult.Ok(ToRow(table, stored));
     }
@@ -74,10 +71,10 @@ public sealed partial class Store
         if (current is null)
             return WriteResult.Fail(WriteErrorKind.NotFound, "No Record found", "Record doesn't exist or ACL restricts the record retrieval");
 
-        await using var connection = await ConnectAsync(cancellationToken);
+        await using var session = await SessionAsync(cancellationToken);
         var changes = new Dictionary<string, object?>(StringComparer.Ordinal);
         var wire = new Dictionary<string, string?>(current.Values, StringComparer.Ordinal);
-        var error = await ApplyAsync(connection, table, values.Where(v => v.Key != TableDefinition.SysId)
+        var error = await ApplyAsync(session, table, values.Where(v => v.Key != TableDefinition.SysId)
             .ToDictionary(v => v.Key, v => v.Value), options, changes, wire, cancellationToken);
         if (error is not null) return error;
         Calculate(table, changes, wire);
@@ -101,8 +98,7 @@ public sealed partial class Store
         {
             using (await WriteLockAsync(cancellationToken))
             {
-                await using var command = Command(connection, text, builder.Parameters);
-                if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
+                if (await session.Command(text, builder.Parameters).ExecuteNonQueryAsync(cancellationToken) == 0)
                     return WriteResult.Fail(WriteErrorKind.NotFound, "No Record found", "Record doesn't exist or ACL restricts the record retrieval");
             }
         }
@@ -110,7 +106,7 @@ public sealed partial class Store
         {
             var merged = current.Values.ToDictionary(v => v.Key, v => (object?)v.Value);
             foreach (var (k, v) in changes) merged[k] = v;
-            return await DuplicateAsync(connection, table, merged, "update", cancellationToken, current.SysId);
+            return await DuplicateAsync(session, table, merged, "update", cancellationToken, current.SysId);
         }
         foreach (var (k, v) in changes) wire[k] = ValueCodec.FromStored(table.Column(k)!, v);
         var modCount = long.Parse(current[TableDefinition.ModCount] ?? "0", CultureInfo.InvariantCulture) + 1;
@@ -127,11 +123,10 @@ public sealed partial class Store
     {
         if (SysIds.IsSysId(sysId))
         {
-            await using var connection = await ConnectAsync(cancellationToken);
+            await using var session = await SessionAsync(cancellationToken);
             using (await WriteLockAsync(cancellationToken))
             {
-                await using var command = Command(connection,
-                    $"DELETE FROM {SqlDialect.Quote(table.Name)} WHERE \"sys_id\" = @p0", [new("p0", sysId)]);
+                var command = session.Command($"DELETE FROM {SqlDialect.Quote(table.Name)} WHERE \"sys_id\" = @p0", [new("p0", sysId)]);
                 if (await command.ExecuteNonQueryAsync(cancellationToken) > 0) return WriteResult.Deleted;
             }
         }
@@ -141,9 +136,11 @@ public sealed partial class Store
     /// <summary>Runs schema SQL (ALTER TABLE) with writes held back.</summary>
     internal async Task AlterAsync(string sql, CancellationToken cancellationToken)
     {
-        await using var connection = await ConnectAsync(cancellationToken);
+        await using (var session = await SessionAsync(cancellationToken))
         using (await WriteLockAsync(cancellationToken))
-            await ExecuteAsync(connection, sql, cancellationToken);
+            await session.ExecuteAsync(sql, cancellationToken);
+        // Statements prepared before the change may name a column that is gone.
+        await _sessions.ResetAsync();
     }
 
     /// <summary>Deletes every record that matches (used for cascades such as a user's memberships).</summary>
@@ -151,17 +148,17 @@ public sealed partial class Store
     {
         var sql = new SqlBuilder(Dialect, Tables, table);
         var where = new QueryCompiler(sql).Where(query) ?? throw new ArgumentException("A delete needs a condition.", nameof(query));
-        await using var connection = await ConnectAsync(cancellationToken);
+        await using var session = await SessionAsync(cancellationToken);
         using (await WriteLockAsync(cancellationToken))
         {
-            await using var command = Command(connection,
+            var command = session.Command(
                 $"DELETE FROM {SqlDialect.Quote(table.Name)} WHERE \"sys_id\" IN (SELECT t.\"sys_id\" FROM {sql.From} WHERE {where})",
                 sql.Parameters);
             return await command.ExecuteNonQueryAsync(cancellationToken);
         }
     }
 
-    private async Task<WriteResult?> ApplyAsync(DbConnection connection, TableDefinition table,
+    private async Task<WriteResult?> ApplyAsync(Session session, TableDefinition table,
         IReadOnlyDictionary<string, string?> values, WriteOptions options, Dictionary<string, object?> stored,
         Dictionary<string, string?> wire, CancellationToken cancellationToken)
     {
@@ -188,7 +185,7 @@ public sealed partial class Store
                     problem = null;
                     break;
                 case ColumnType.Reference:
-                    (converted, problem) = await ResolveReferenceAsync(connection, column, value, options.InputDisplayValue, cancellationToken);
+                    (converted, problem) = await ResolveReferenceAsync(session, column, value, options.InputDisplayValue, cancellationToken);
                     break;
                 default:
                     converted = ValueCodec.ToStored(column, value, out problem);
@@ -209,7 +206,7 @@ public sealed partial class Store
     /// A reference takes a sys_id, or the display value of the record it refers to (always with
     /// sysparm_input_display_value, and as ServiceNow's fallback when the value is not a sys_id).
     /// </summary>
-    private async Task<(object? Value, string? Problem)> ResolveReferenceAsync(DbConnection connection, ColumnDefinition column,
+    private async Task<(object? Value, string? Problem)> ResolveReferenceAsync(Session session, ColumnDefinition column,
         string value, bool inputDisplayValue, CancellationToken cancellationToken)
     {
         var target = Tables.Find(column.ReferenceTable);
@@ -221,7 +218,7 @@ public sealed partial class Store
         {
             var sql = new SqlBuilder(Dialect, Tables, target);
             var where = new QueryCompiler(sql).Where(EncodedQuery.Where(target.DisplayField, trimmed));
-            await using var command = Command(connection,
+            var command = session.Command(
                 $"SELECT t.\"sys_id\" FROM {sql.From} WHERE {where} ORDER BY t.\"sys_created_on\" LIMIT 1", sql.Parameters);
             if (await command.ExecuteScalarAsync(cancellationToken) is string found) return (found, null);
         }
@@ -250,7 +247,7 @@ public sealed partial class Store
     }
 
     /// <summary>Names the unique key a write broke, in ServiceNow's words for an aborted write.</summary>
-    private async Task<WriteResult> DuplicateAsync(DbConnection connection, TableDefinition table,
+    private async Task<WriteResult> DuplicateAsync(Session session, TableDefinition table,
         Dictionary<string, object?> row, string operation, CancellationToken cancellationToken, string? self = null)
     {
         var detail = $"Error during {operation} of {table.Name}";
@@ -266,7 +263,7 @@ public sealed partial class Store
             if (self is not null) query = query.And(new QueryCondition(TableDefinition.SysId, QueryOperator.NotEquals, self));
             var sql = new SqlBuilder(Dialect, Tables, table);
             var where = new QueryCompiler(sql).Where(query);
-            await using var command = Command(connection, $"SELECT COUNT(*) FROM {sql.From} WHERE {where}", sql.Parameters);
+            var command = session.Command($"SELECT COUNT(*) FROM {sql.From} WHERE {where}", sql.Parameters);
             if (Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) == 0) continue;
             var described = string.Join(", ", index.Columns.Select(c =>
                 $"{c} '{(row.GetValueOrDefault(c) is { } v ? ValueCodec.FromStored(table.Column(c)!, v) : "")}'"));

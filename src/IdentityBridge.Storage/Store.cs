@@ -6,6 +6,7 @@ using IdentityBridge.Storage.Queries;
 using IdentityBridge.Storage.Records;
 using IdentityBridge.Storage.Schema;
 using IdentityBridge.Storage.Security;
+using IdentityBridge.Storage.Sessions;
 
 namespace IdentityBridge.Storage;
 
@@ -33,7 +34,10 @@ public sealed partial class Store : IAsyncDisposable
         _time = options.Time;
         Hasher = new PasswordHasher(options.PasswordIterations);
         _writeGate = dialect.SingleWriter ? new SemaphoreSlim(1, 1) : null;
+        _sessions = new SessionPool(dialect);
     }
+
+    private readonly SessionPool _sessions;
 
     public SqlDialect Dialect { get; }
     public TableRegistry Tables { get; } = new();
@@ -68,26 +72,14 @@ public sealed partial class Store : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _sessions.DisposeAsync();
         await Dialect.DisposeAsync();
         _writeGate?.Dispose();
     }
 
     public string Now() => GlideDateTimes.Format(_time.GetUtcNow());
 
-    internal async Task<DbConnection> ConnectAsync(CancellationToken cancellationToken)
-    {
-        var connection = Dialect.CreateConnection();
-        try
-        {
-            await Dialect.OpenAsync(connection, cancellationToken);
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
-        return connection;
-    }
+    internal ValueTask<Session> SessionAsync(CancellationToken cancellationToken) => _sessions.RentAsync(cancellationToken);
 
     private async Task<IDisposable> WriteLockAsync(CancellationToken cancellationToken)
     {
@@ -107,54 +99,40 @@ public sealed partial class Store : IAsyncDisposable
         public void Dispose() => gate.Release();
     }
 
-    internal static DbCommand Command(DbConnection connection, string text, IEnumerable<KeyValuePair<string, object?>> parameters)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = text;
-        foreach (var (name, value) in parameters)
-        {
-            var p = command.CreateParameter();
-            p.ParameterName = name;
-            p.Value = value ?? DBNull.Value;
-            command.Parameters.Add(p);
-        }
-        return command;
-    }
-
     // ---- schema ----------------------------------------------------------------------------------------------
 
     private async Task MigrateAsync(IReadOnlyList<TableDefinition> tables, CancellationToken cancellationToken)
     {
-        await using var connection = await ConnectAsync(cancellationToken);
+        await using var session = await SessionAsync(cancellationToken);
         foreach (var table in tables)
         {
-            await CreateOrExtendAsync(connection, table, cancellationToken);
+            await CreateOrExtendAsync(session, table, cancellationToken);
             Tables.Set(table);
         }
-        await Dictionary.LoadCustomColumnsAsync(this, connection, cancellationToken);
-        await Dictionary.SeedAsync(this, connection, cancellationToken);
+        await Dictionary.LoadCustomColumnsAsync(this, session, cancellationToken);
+        await Dictionary.SeedAsync(this, session, cancellationToken);
     }
 
-    private async Task CreateOrExtendAsync(DbConnection connection, TableDefinition table, CancellationToken cancellationToken)
+    private async Task CreateOrExtendAsync(Session session, TableDefinition table, CancellationToken cancellationToken)
     {
         var columns = string.Join(", ", table.Columns.Select(c => $"{SqlDialect.Quote(c.Name)} {Dialect.SqlType(c)}"));
-        await ExecuteAsync(connection, $"CREATE TABLE IF NOT EXISTS {SqlDialect.Quote(table.Name)} ({columns})", cancellationToken);
-        var existing = await Dialect.ExistingColumnsAsync(connection, table.Name, cancellationToken);
+        await session.ExecuteAsync($"CREATE TABLE IF NOT EXISTS {SqlDialect.Quote(table.Name)} ({columns})", cancellationToken);
+        var existing = await Dialect.ExistingColumnsAsync(session.Connection, table.Name, cancellationToken);
         foreach (var column in table.Columns.Where(c => !existing.Contains(c.Name)))
-            await AddColumnAsync(connection, table, column, cancellationToken);
+            await AddColumnAsync(session, table, column, cancellationToken);
         foreach (var index in table.Indexes)
         {
             var name = IndexName(table, index);
             var expressions = string.Join(", ", index.Columns.Select(c => Dialect.IndexExpression(table.Column(c)!)));
-            await ExecuteAsync(connection,
+            await session.ExecuteAsync(
                 $"CREATE {(index.Unique ? "UNIQUE " : "")}INDEX IF NOT EXISTS {SqlDialect.Quote(name)} ON {SqlDialect.Quote(table.Name)} ({expressions})",
                 cancellationToken);
         }
     }
 
-    internal Task AddColumnAsync(DbConnection connection, TableDefinition table, ColumnDefinition column,
+    internal Task AddColumnAsync(Session session, TableDefinition table, ColumnDefinition column,
         CancellationToken cancellationToken) =>
-        ExecuteAsync(connection,
+        session.ExecuteAsync(
             $"ALTER TABLE {SqlDialect.Quote(table.Name)} ADD COLUMN {SqlDialect.Quote(column.Name)} {Dialect.SqlType(column)}",
             cancellationToken);
 
@@ -164,13 +142,6 @@ public sealed partial class Store : IAsyncDisposable
         if (name.Length <= 60) return name;
         var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(name)))[..8];
         return name[..51] + "_" + hash;
-    }
-
-    internal static async Task ExecuteAsync(DbConnection connection, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     // ---- reads -----------------------------------------------------------------------------------------------
@@ -192,10 +163,9 @@ public sealed partial class Store : IAsyncDisposable
         var offset = sql.Param((long)Math.Max(0, query.Offset));
         var text = $"SELECT {string.Join(", ", outputs.Select(o => o.Sql))} FROM {sql.From}{whereSql} ORDER BY {order} LIMIT {limit} OFFSET {offset}";
 
-        await using var connection = await ConnectAsync(cancellationToken);
+        await using var session = await SessionAsync(cancellationToken);
         var rows = new List<RecordRow>();
-        await using (var command = Command(connection, text, sql.Parameters))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        await using (var reader = await session.Command(text, sql.Parameters).ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken)) rows.Add(ReadRow(reader, outputs));
         }
@@ -204,7 +174,7 @@ public sealed partial class Store : IAsyncDisposable
         {
             var countSql = new SqlBuilder(Dialect, Tables, query.Table);
             var countWhere = new QueryCompiler(countSql).Where(query.Query);
-            await using var count = Command(connection,
+            var count = session.Command(
                 $"SELECT COUNT(*) FROM {countSql.From}{(countWhere is null ? "" : " WHERE " + countWhere)}", countSql.Parameters);
             total = Convert.ToInt64(await count.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
         }
@@ -246,9 +216,8 @@ public sealed partial class Store : IAsyncDisposable
     {
         var sql = new SqlBuilder(Dialect, Tables, table);
         var where = new QueryCompiler(sql).Where(query);
-        await using var connection = await ConnectAsync(cancellationToken);
-        await using var command = Command(connection,
-            $"SELECT COUNT(*) FROM {sql.From}{(where is null ? "" : " WHERE " + where)}", sql.Parameters);
+        await using var session = await SessionAsync(cancellationToken);
+        var command = session.Command($"SELECT COUNT(*) FROM {sql.From}{(where is null ? "" : " WHERE " + where)}", sql.Parameters);
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
     }
 
@@ -282,9 +251,8 @@ public sealed partial class Store : IAsyncDisposable
         var select = string.Join(", ", selectKeys.Append("COUNT(*)"));
         var groupSql = selectKeys.Count == 0 ? "" : " GROUP BY " + string.Join(", ", selectKeys);
         var text = $"SELECT {select} FROM {sql.From}{(where is null ? "" : " WHERE " + where)}{groupSql}";
-        await using var connection = await ConnectAsync(cancellationToken);
-        await using var command = Command(connection, text, sql.Parameters);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using var session = await SessionAsync(cancellationToken);
+        await using var reader = await session.Command(text, sql.Parameters).ExecuteReaderAsync(cancellationToken);
         var groups = new List<(IReadOnlyList<(string, string?, string?)>, long)>();
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -311,14 +279,24 @@ public sealed partial class Store : IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         if (table.Column(column) is not { Type: ColumnType.Password }) return null;
-        await using var connection = await ConnectAsync(cancellationToken);
-        await using var command = Command(connection,
+        await using var session = await SessionAsync(cancellationToken);
+        var command = session.Command(
             $"SELECT {SqlDialect.Quote(column)} FROM {SqlDialect.Quote(table.Name)} WHERE \"sys_id\" = @p0",
             [new("p0", sysId)]);
         return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
+    // Reading whole records without display values is the common case; its select list depends on the table only.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<TableDefinition, List<Output>> _wholeRecord = new();
+
     private List<Output> Outputs(SqlBuilder sql, TableDefinition table, IReadOnlyList<string>? fields, bool displayValues)
+    {
+        if (fields is null && !displayValues)
+            return _wholeRecord.GetValue(table, t => BuildOutputs(new SqlBuilder(Dialect, Tables, t), t, null, false));
+        return BuildOutputs(sql, table, fields, displayValues);
+    }
+
+    private List<Output> BuildOutputs(SqlBuilder sql, TableDefinition table, IReadOnlyList<string>? fields, bool displayValues)
     {
         var outputs = new List<Output>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -349,7 +327,7 @@ public sealed partial class Store : IAsyncDisposable
         for (var i = 0; i < outputs.Count; i++)
         {
             var output = outputs[i];
-            var value = ValueCodec.FromStored(output.Column, reader.IsDBNull(i) ? null : reader.GetValue(i));
+            var value = ValueCodec.Read(reader, i, output.Column);
             if (output.Display) (displays ??= new(StringComparer.Ordinal))[output.Key] = value;
             else values[output.Key] = value;
         }

@@ -31,6 +31,8 @@ public sealed class PostgresDialect : SqlDialect
 
     public override bool SingleWriter => false;
 
+    public override bool KeepsConnections => false;
+
     public override DbConnection CreateConnection() => _dataSource.CreateConnection();
 
     public override Task OpenAsync(DbConnection connection, CancellationToken cancellationToken) =>

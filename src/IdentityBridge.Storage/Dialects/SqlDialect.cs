@@ -34,6 +34,12 @@ public abstract class SqlDialect
     /// <summary>True where the database allows one writer at a time, so the store queues writes itself.</summary>
     public abstract bool SingleWriter { get; }
 
+    /// <summary>
+    /// True where the store should keep connections open with their statements prepared (SQLite, whose provider
+    /// prepares every command anew); false where the provider pools and prepares itself (Npgsql).
+    /// </summary>
+    public abstract bool KeepsConnections { get; }
+
     public abstract DbConnection CreateConnection();
 
     public abstract Task OpenAsync(DbConnection connection, CancellationToken cancellationToken);

@@ -40,19 +40,15 @@ public sealed class SqliteDialect : SqlDialect
 
     public override DbConnection CreateConnection() => new SqliteConnection(_connectionString);
 
-    // Pooled connections keep their settings, so each physical connection is set up once, not on every open.
-    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> _prepared = new();
+    public override bool KeepsConnections => true;
 
     public override async Task OpenAsync(DbConnection connection, CancellationToken cancellationToken)
     {
         await connection.OpenAsync(cancellationToken);
-        var handle = ((SqliteConnection)connection).Handle!;
-        if (_prepared.TryGetValue(handle, out _)) return;
         await using var command = connection.CreateCommand();
         // WAL lets readers run beside the one writer; NORMAL sync is durable across process crashes in WAL mode.
         command.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;";
         await command.ExecuteNonQueryAsync(cancellationToken);
-        _prepared.AddOrUpdate(handle, handle);
     }
 
     public override bool IsUniqueViolation(Exception exception) =>

@@ -57,6 +57,22 @@ internal static class ValueCodec
         };
     }
 
+    /// <summary>
+    /// Reads one column of a result row as a wire value with the getter its stored type calls for: the untyped
+    /// GetValue asks the provider for the column's declared type on every call, which dominates reading whole records.
+    /// </summary>
+    public static string? Read(System.Data.Common.DbDataReader reader, int ordinal, ColumnDefinition column)
+    {
+        if (reader.IsDBNull(ordinal)) return null;
+        return column.Type switch
+        {
+            ColumnType.Boolean => reader.GetInt32(ordinal) != 0 ? "true" : "false",
+            ColumnType.Integer => reader.GetInt64(ordinal).ToString(CultureInfo.InvariantCulture),
+            ColumnType.Password => "********",
+            _ => reader.GetString(ordinal),
+        };
+    }
+
     public static bool IsText(ColumnDefinition column) =>
         column.Type is ColumnType.String or ColumnType.Choice or ColumnType.SysId or ColumnType.Reference
             or ColumnType.GlideDateTime;

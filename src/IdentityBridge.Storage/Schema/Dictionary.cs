@@ -1,8 +1,8 @@
-using System.Data.Common;
 using System.Globalization;
 using IdentityBridge.Storage.Dialects;
 using IdentityBridge.Storage.Queries;
 using IdentityBridge.Storage.Records;
+using IdentityBridge.Storage.Sessions;
 
 namespace IdentityBridge.Storage.Schema;
 
@@ -47,11 +47,10 @@ internal static class Dictionary
     };
 
     /// <summary>Writes the rows of built-in columns that the dictionary does not list yet.</summary>
-    public static async Task SeedAsync(Store store, DbConnection connection, CancellationToken cancellationToken)
+    public static async Task SeedAsync(Store store, Session session, CancellationToken cancellationToken)
     {
         var present = new HashSet<(string, string)>();
-        await using (var command = Store.Command(connection, "SELECT \"name\", \"element\" FROM \"sys_dictionary\"", []))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        await using (var reader = await session.Command("SELECT \"name\", \"element\" FROM \"sys_dictionary\"", []).ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
                 present.Add((reader.GetString(0), reader.GetString(1)));
@@ -65,7 +64,7 @@ internal static class Dictionary
         }
     }
 
-    public static async Task LoadCustomColumnsAsync(Store store, DbConnection connection, CancellationToken cancellationToken)
+    public static async Task LoadCustomColumnsAsync(Store store, Session session, CancellationToken cancellationToken)
     {
         var rows = await store.QueryAsync(new RecordQuery
         {
@@ -79,8 +78,8 @@ internal static class Dictionary
             if (table is null || !Identifiers.IsValidCustomColumnName(row["element"]) || table.HasColumn(row["element"]!)) continue;
             var column = ColumnFrom(row.Values, row["element"]!);
             if (column is null) continue;
-            var existing = await store.Dialect.ExistingColumnsAsync(connection, table.Name, cancellationToken);
-            if (!existing.Contains(column.Name)) await store.AddColumnAsync(connection, table, column, cancellationToken);
+            var existing = await store.Dialect.ExistingColumnsAsync(session.Connection, table.Name, cancellationToken);
+            if (!existing.Contains(column.Name)) await store.AddColumnAsync(session, table, column, cancellationToken);
             store.Tables.Set(table.WithColumn(column));
         }
     }
