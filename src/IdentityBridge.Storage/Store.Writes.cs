@@ -114,6 +114,31 @@ public sealed partial class Store
         return WriteResult.Ok(new RecordRow(wire));
     }
 
+    /// <summary>
+    /// Adds one to an integer column in a single statement and answers the new value, or null when no record has the
+    /// sys_id. Concurrent callers never lose a count, as a read followed by a write would (failed logins racing past
+    /// the lockout threshold).
+    /// </summary>
+    public async Task<long?> IncrementAsync(TableDefinition table, string sysId, string column, WriteOptions options,
+        CancellationToken cancellationToken = default)
+    {
+        if (table.Column(column) is not { Type: ColumnType.Integer, ReadOnly: false })
+            throw new ArgumentException($"{table.Name}.{column} is not a writable integer column.", nameof(column));
+        if (!SysIds.IsSysId(sysId)) return null;
+        var quoted = SqlDialect.Quote(column);
+        await using var session = await SessionAsync(cancellationToken);
+        using (await WriteLockAsync(cancellationToken))
+        {
+            var command = session.Command(
+                $"UPDATE {SqlDialect.Quote(table.Name)} SET {quoted} = COALESCE({quoted}, 0) + 1, " +
+                "\"sys_mod_count\" = COALESCE(\"sys_mod_count\", 0) + 1, \"sys_updated_on\" = @p1, \"sys_updated_by\" = @p2 " +
+                $"WHERE \"sys_id\" = @p0 RETURNING {quoted}",
+                [new("p0", sysId), new("p1", Now()), new("p2", options.Actor)]);
+            var value = await command.ExecuteScalarAsync(cancellationToken);
+            return value is null or DBNull ? null : Convert.ToInt64(value, CultureInfo.InvariantCulture);
+        }
+    }
+
     public Task<WriteResult> DeleteAsync(TableDefinition table, string sysId, CancellationToken cancellationToken = default) =>
         table.Name == Dictionary.Table
             ? Dictionary.DeleteAsync(this, sysId, cancellationToken)

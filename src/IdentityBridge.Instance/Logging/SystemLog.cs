@@ -29,6 +29,8 @@ public sealed partial class SystemLog(Store store, ILogger<SystemLog> logger)
 
     public async Task WriteAsync(SyslogLevel level, string source, string message, CancellationToken cancellationToken = default)
     {
+        // Messages quote what clients sent; a NUL there would make the store refuse the row and hide the attempt.
+        message = message.Replace('\0', '\uFFFD');
         try
         {
             await store.InsertAsync(store.Tables.Find(InstanceTables.Syslog)!, new Dictionary<string, string?>

@@ -34,7 +34,8 @@ public sealed class Authenticator
     private readonly TokenService _tokens;
     private readonly TimeProvider _time;
 
-    private sealed record Verified(byte[] Digest, string UserSysId, DateTimeOffset Expires);
+    // UserName is the stored user_name: sign-in matches names whatever their case, records name the user as stored.
+    private sealed record Verified(byte[] Digest, string UserSysId, string UserName, DateTimeOffset Expires);
 
     public Authenticator(Store store, RoleResolver roles, SystemProperties properties, SystemLog log, TokenService tokens,
         TimeProvider time)
@@ -55,7 +56,7 @@ public sealed class Authenticator
     {
         if (string.IsNullOrWhiteSpace(authorization)) return null;
         var space = authorization.IndexOf(' ');
-        if (space <= 0) return null;
+        if (space <= 0) return await MalformedAsync("an Authorization header without a scheme");
         var scheme = authorization[..space];
         var value = authorization[(space + 1)..].Trim();
         if (scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
@@ -66,7 +67,8 @@ public sealed class Authenticator
                     $"Rejected an invalid or expired OAuth access token from {client}", cancellationToken);
             return caller;
         }
-        if (!scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase)) return null;
+        if (!scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase))
+            return await MalformedAsync($"an Authorization header of the unsupported scheme '{(scheme.Length > 20 ? scheme[..20] : scheme)}'");
         string decoded;
         try
         {
@@ -74,11 +76,18 @@ public sealed class Authenticator
         }
         catch (FormatException)
         {
-            return null;
+            return await MalformedAsync("a Basic Authorization header that is not base64");
         }
         var colon = decoded.IndexOf(':');
-        if (colon <= 0) return null;
+        if (colon <= 0) return await MalformedAsync("a Basic Authorization header without user name and password");
         return await SignInAsync(decoded[..colon], decoded[(colon + 1)..], client, cancellationToken);
+
+        // Every refused request leaves a syslog row, a header that is not even well-formed included.
+        async Task<Caller?> MalformedAsync(string what)
+        {
+            await _log.WriteAsync(SyslogLevel.Warning, SystemLog.SourceAuthentication, $"Rejected {what} from {client}", cancellationToken);
+            return null;
+        }
     }
 
     /// <summary>
@@ -92,7 +101,7 @@ public sealed class Authenticator
         if (_verified.TryGetValue(userName, out var known) && known.Expires > _time.GetUtcNow() &&
             CryptographicOperations.FixedTimeEquals(known.Digest, digest))
         {
-            return new Caller(known.UserSysId, userName, await _roles.RolesOfAsync(known.UserSysId, cancellationToken));
+            return new Caller(known.UserSysId, known.UserName, await _roles.RolesOfAsync(known.UserSysId, cancellationToken));
         }
 
         var user = await _store.FindAsync(Users, "user_name", userName, cancellationToken);
@@ -124,7 +133,7 @@ public sealed class Authenticator
         var changes = new Dictionary<string, string?> { ["last_login_time"] = _store.Now() };
         if (user["failed_attempts"] is { } attempts && attempts != "0") changes["failed_attempts"] = "0";
         await _store.UpdateAsync(Users, user.SysId, changes, new WriteOptions(name), cancellationToken);
-        _verified[userName] = new Verified(digest, user.SysId, _time.GetUtcNow() + Lifetime);
+        _verified[userName] = new Verified(digest, user.SysId, name, _time.GetUtcNow() + Lifetime);
         return new Caller(user.SysId, name, await _roles.RolesOfAsync(user.SysId, cancellationToken));
 
         Task Refuse(string message) =>
@@ -134,12 +143,16 @@ public sealed class Authenticator
     private async Task CountFailureAsync(RecordRow user, string client, CancellationToken cancellationToken)
     {
         var name = user["user_name"]!;
-        var failures = (int.TryParse(user["failed_attempts"], out var n) ? n : 0) + 1;
+        // Counted in the database in one statement: guesses sent in parallel must not overwrite each other's count
+        // and so get past the lockout.
+        var failures = await _store.IncrementAsync(Users, user.SysId, "failed_attempts", new WriteOptions("system"), cancellationToken) ?? 1;
         var limit = await _properties.GetIntegerAsync(SystemProperties.MaxUnlockAttempts, 5, cancellationToken);
-        var changes = new Dictionary<string, string?> { ["failed_attempts"] = failures.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         var lockNow = limit > 0 && failures >= limit;
-        if (lockNow) changes["locked_out"] = "true";
-        await _store.UpdateAsync(Users, user.SysId, changes, new WriteOptions("system"), cancellationToken);
+        if (lockNow)
+            await _store.UpdateAsync(Users, user.SysId, new Dictionary<string, string?> { ["locked_out"] = "true" },
+                new WriteOptions("system"), cancellationToken);
+        // A password verified in the last minute, or a cached token, must not outlive the lockout.
+        if (lockNow) Forget(user.SysId);
         await _log.WriteAsync(SyslogLevel.Warning, SystemLog.SourceAuthentication,
             $"Failed login for user {Quote(name)} from {client}: wrong password ({failures} of {(limit > 0 ? limit : "unlimited")})",
             cancellationToken);

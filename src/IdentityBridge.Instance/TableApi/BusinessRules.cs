@@ -51,26 +51,26 @@ public sealed class BusinessRules(Store store, Authenticator authenticator, Role
                         "A group membership needs both 'user' and 'group' (sys_ids, or display values with sysparm_input_display_value=true)"), null);
                 if (caller.IsAdmin) break;
                 var groupValue = values.GetValueOrDefault("group") ?? current?["group"];
-                var group = await FindAsync(InstanceTables.Group, groupValue, cancellationToken);
-                var previous = current is null ? null : await FindAsync(InstanceTables.Group, current["group"], cancellationToken);
-                if (CarriesAdmin(group?["roles"]) || CarriesAdmin(previous?["roles"]))
+                var groups = await CandidatesAsync(InstanceTables.Group, groupValue, cancellationToken);
+                var previous = await CandidatesAsync(InstanceTables.Group, current?["group"], cancellationToken);
+                if (groups.Concat(previous).Any(g => CarriesAdmin(g["roles"])))
                     return (Escalation(caller, "grant admin/security_admin-containing roles or groups"), null);
                 var userValue = values.GetValueOrDefault("user") ?? current?["user"];
-                var user = await FindAsync(InstanceTables.User, userValue, cancellationToken);
-                if (user is not null && await HoldsAdminAsync(user.SysId, cancellationToken))
-                    return (Escalation(caller, $"change the groups of '{user["user_name"]}', who holds the admin role"), null);
+                foreach (var user in await CandidatesAsync(InstanceTables.User, userValue, cancellationToken))
+                    if (await HoldsAdminAsync(user.SysId, cancellationToken))
+                        return (Escalation(caller, $"change the groups of '{user["user_name"]}', who holds the admin role"), null);
                 break;
             }
 
             case InstanceTables.UserRole:
             {
                 if (caller.IsAdmin) break;
-                var role = await FindAsync(InstanceTables.Role, values.GetValueOrDefault("role") ?? current?["role"], cancellationToken);
-                if (role is null || IsAdminRole(role["name"]) || role["elevated_privilege"] == "true")
+                var roleCandidates = await CandidatesAsync(InstanceTables.Role, values.GetValueOrDefault("role") ?? current?["role"], cancellationToken);
+                if (roleCandidates.Count == 0 || roleCandidates.Any(role => IsAdminRole(role["name"]) || role["elevated_privilege"] == "true"))
                     return (Escalation(caller, "grant admin/security_admin-containing roles or groups"), null);
-                var user = await FindAsync(InstanceTables.User, values.GetValueOrDefault("user") ?? current?["user"], cancellationToken);
-                if (user is not null && await HoldsAdminAsync(user.SysId, cancellationToken))
-                    return (Escalation(caller, $"change the roles of '{user["user_name"]}', who holds the admin role"), null);
+                foreach (var user in await CandidatesAsync(InstanceTables.User, values.GetValueOrDefault("user") ?? current?["user"], cancellationToken))
+                    if (await HoldsAdminAsync(user.SysId, cancellationToken))
+                        return (Escalation(caller, $"change the roles of '{user["user_name"]}', who holds the admin role"), null);
                 break;
             }
 
@@ -137,14 +137,30 @@ public sealed class BusinessRules(Store store, Authenticator authenticator, Role
 
     private static bool CarriesAdmin(string? roleList) => RoleResolver.SplitRoles(roleList).Any(IsAdminRole);
 
-    /// <summary>A record named by sys_id or by its display value.</summary>
-    private async Task<RecordRow?> FindAsync(string tableName, string? value, CancellationToken cancellationToken)
+    /// <summary>
+    /// Every record a reference value may name: the record with that sys_id and every record with that display value.
+    /// The store picks one of them by its own rules; the guard refuses when any of them is privileged, so that a
+    /// look-alike name (a second group called like an admin group) cannot make it check another record than the
+    /// one written.
+    /// </summary>
+    private async Task<IReadOnlyList<RecordRow>> CandidatesAsync(string tableName, string? value, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(value)) return null;
+        if (string.IsNullOrWhiteSpace(value)) return [];
         var table = store.Tables.Find(tableName)!;
+        var candidates = new List<RecordRow>();
         var sysId = value.Trim().ToLowerInvariant();
-        if (SysIds.IsSysId(sysId) && await store.GetAsync(table, sysId, cancellationToken: cancellationToken) is { } byId) return byId;
-        return await store.FindAsync(table, table.DisplayField, value.Trim(), cancellationToken);
+        if (SysIds.IsSysId(sysId) && await store.GetAsync(table, sysId, cancellationToken: cancellationToken) is { } byId)
+            candidates.Add(byId);
+        if (table.DisplayField != TableDefinition.SysId)
+            candidates.AddRange((await store.QueryAsync(new RecordQuery
+            {
+                Table = table,
+                Query = EncodedQuery.Where(table.DisplayField, value.Trim()),
+                // All of them: a cap would let enough look-alikes push the privileged record out of view.
+                Limit = int.MaxValue,
+                InvalidQueryReturnsNoRows = true,
+            }, cancellationToken)).Rows);
+        return candidates;
     }
 
     private static ApiError Escalation(Caller caller, string what) =>

@@ -17,6 +17,11 @@ public sealed record TableRequest
     public const int DefaultLimit = 10_000;
     public const int MaxLimit = 10_000;
 
+    // SQLite refuses a WHERE nested deeper than 1000 terms and an ORDER BY of more than 2000 keys; no real client
+    // comes near these bounds, which keep every query well inside both.
+    public const int MaxConditions = 500;
+    public const int MaxOrderTerms = 100;
+
     public EncodedQuery Query { get; init; } = EncodedQuery.Empty;
     public IReadOnlyList<string>? Fields { get; init; }
     public int Limit { get; init; } = DefaultLimit;
@@ -41,13 +46,23 @@ public sealed record TableRequest
         if (text.Length > 64 * 1024)
             return (null, ApiError.BadRequest("Invalid query", "sysparm_query is longer than 65536 characters"));
         var encoded = EncodedQuery.Parse(text);
+        // Counted as they are added: a pair joins every ^NQ group, so pairs times groups could otherwise grow the
+        // query without bound.
+        var conditions = encoded.Groups.Sum(g => g.Clauses.Sum(c => c.Alternatives.Count));
         // name=value pairs filter like sysparm_query terms (and accept display values for references).
         foreach (var (name, values) in query)
         {
             if (name.StartsWith("sysparm_", StringComparison.Ordinal) || Known.Contains(name)) continue;
             foreach (var value in values)
+            {
+                conditions += Math.Max(1, encoded.Groups.Count);
+                if (conditions > MaxConditions) break;
                 encoded = encoded.And(new QueryCondition(name, QueryOperator.Equals, value ?? "") { Text = name + "=" + value });
+            }
         }
+        if (conditions > MaxConditions || encoded.Order.Count > MaxOrderTerms)
+            return (null, ApiError.BadRequest("Invalid query",
+                $"A query may hold at most {MaxConditions} conditions (sysparm_query terms and name=value pairs, counted once per ^NQ group) and {MaxOrderTerms} ORDERBY terms"));
 
         var limit = DefaultLimit;
         if (query["sysparm_limit"].ToString() is { Length: > 0 } limitText)

@@ -38,11 +38,30 @@ internal sealed class SqlBuilder
         return "@" + name;
     }
 
-    /// <summary>The SQL expression of a field, joining the tables its path walks through.</summary>
+    /// <summary>
+    /// SQLite joins at most 64 tables in one statement, so a query stops adding joins here. A reference field counts
+    /// the join its display value may need (<see cref="AliasFor"/>).
+    /// </summary>
+    public const int MaxJoins = 60;
+
+    /// <summary>
+    /// The SQL expression of a field, joining the tables its path walks through; null when the path names no field,
+    /// or when walking it would join more tables than <see cref="MaxJoins"/> allows (the field is then treated as
+    /// unknown, as ServiceNow treats a field it cannot resolve).
+    /// </summary>
     public (string Sql, FieldPath Path)? Field(string path)
     {
         var resolved = Registry.Resolve(Root, path);
         if (resolved is null) return null;
+        var added = 0;
+        var key = "";
+        foreach (var hop in resolved.Hops)
+        {
+            key = key.Length == 0 ? hop.Name : key + "." + hop.Name;
+            if (!_joins.ContainsKey(key)) added++;
+        }
+        var needed = added + (resolved.Column.Type == ColumnType.Reference ? 1 : 0);
+        if (needed > 0 && _joins.Count + needed > MaxJoins) return null;
         var alias = AliasFor(resolved.Hops);
         return ($"{alias}.{SqlDialect.Quote(resolved.Column.Name)}", resolved);
     }
