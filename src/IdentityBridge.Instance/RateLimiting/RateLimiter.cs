@@ -13,7 +13,8 @@ public sealed record RateDecision(string RuleSysId, int Limit, long ResetUnixSec
 
 /// <summary>
 /// Inbound REST rate limits per hour (sys_rate_limit_rules), with ServiceNow's precedence: a rule for the single
-/// user beats rules for the user's roles (the lowest of which wins), which beat a rule for all users.
+/// user beats rules for the user's roles (the lowest of which wins), which beat a rule for all users. Role rules
+/// match the roles a user was given: admin's implied hold of every role does not pull it under every role's rule.
 /// </summary>
 /// <remarks>Counts are kept per node, per clock hour; ServiceNow also counts per node between its 30-second commits.</remarks>
 public sealed class RateLimiter(Store store, TimeProvider time)
@@ -40,7 +41,7 @@ public sealed class RateLimiter(Store store, TimeProvider time)
         if (rules.Count == 0) return null;
 
         var rule = rules.Where(r => r.Type == "user" && r.User == caller.UserSysId).MinBy(r => r.Max)
-                   ?? rules.Where(r => r.Type == "role" && r.Role is not null && caller.HasRole(r.Role)).MinBy(r => r.Max)
+                   ?? rules.Where(r => r.Type == "role" && r.Role is not null && caller.Roles.Contains(r.Role)).MinBy(r => r.Max)
                    ?? rules.Where(r => r.Type == "all").MinBy(r => r.Max);
         if (rule is null) return null;
 

@@ -35,6 +35,10 @@ public sealed class BusinessRules(Store store, Authenticator authenticator, Role
                     // As on ServiceNow, deactivating a user locks the account and reactivating unlocks it.
                     values["locked_out"] = active.Equals("false", StringComparison.OrdinalIgnoreCase) || active == "0" ? "true" : "false";
                 }
+                // Unlocking starts the count of failed logins afresh; otherwise the next wrong password locks again.
+                if (current?["locked_out"] == "true" && values.GetValueOrDefault("locked_out") is { } unlock &&
+                    (unlock.Equals("false", StringComparison.OrdinalIgnoreCase) || unlock == "0") && !values.ContainsKey("failed_attempts"))
+                    values["failed_attempts"] = "0";
                 break;
 
             case InstanceTables.Group:

@@ -96,16 +96,16 @@ public sealed class RestApi(Store store, Authenticator authenticator, RateLimite
                 await ListAsync(context, caller, table);
                 return;
             case Resource.Table when sysId is null && HttpMethods.IsPost(method):
-                await CreateAsync(context, caller, table);
+                await WriteAsync(context, caller, table, TableOperation.Create, null);
                 return;
             case Resource.Table when sysId is not null && (HttpMethods.IsGet(method) || HttpMethods.IsHead(method)):
                 await GetAsync(context, caller, table, sysId);
                 return;
             case Resource.Table when sysId is not null && (HttpMethods.IsPut(method) || HttpMethods.IsPatch(method)):
-                await UpdateAsync(context, caller, table, sysId);
+                await WriteAsync(context, caller, table, TableOperation.Write, sysId);
                 return;
             case Resource.Table when sysId is not null && HttpMethods.IsDelete(method):
-                await DeleteAsync(context, caller, table, sysId);
+                await WriteAsync(context, caller, table, TableOperation.Delete, sysId);
                 return;
             default:
                 context.Response.Headers.Allow = resource == Resource.Stats ? "GET, HEAD"
@@ -290,109 +290,86 @@ public sealed class RestApi(Store store, Authenticator authenticator, RateLimite
 
     // ---- writes ----------------------------------------------------------------------------------------------
 
-    private async Task CreateAsync(HttpContext context, Caller caller, TableDefinition table)
+    /// <summary>
+    /// POST, PUT, PATCH and DELETE: the table ACL, the request, the record written to, the business rules around
+    /// the store's write, and ServiceNow's answer (201 with Location, 200 with the record, 204).
+    /// </summary>
+    private async Task WriteAsync(HttpContext context, Caller caller, TableDefinition table, TableOperation operation, string? sysId)
     {
         var cancellationToken = context.RequestAborted;
-        if (!TableAcl.Allows(caller, table, TableOperation.Create))
+        var (verb, aclWord) = operation switch
         {
-            await Denied(context, caller, "insert", table, null);
-            await ApiResponse.WriteErrorAsync(context, ApiError.AclDenied("Insert"));
+            TableOperation.Create => ("insert", "Insert"),
+            TableOperation.Write => ("update", "Update"),
+            _ => ("delete", "Delete"),
+        };
+        if (!TableAcl.Allows(caller, table, operation))
+        {
+            await Denied(context, caller, verb, table, sysId);
+            await ApiResponse.WriteErrorAsync(context, ApiError.AclDenied(aclWord));
             return;
         }
-        var (parameters, error) = TableRequest.From(context.Request.Query);
-        var (values, bodyError) = error is null ? await RequestBody.ReadAsync(context, options.MaxRequestBodyBytes) : (null, null);
-        if ((error ?? bodyError) is { } problem)
-        {
-            await ApiResponse.WriteErrorAsync(context, problem);
-            return;
-        }
-        var (ruleError, generated) = await rules.BeforeAsync(caller, table, TableOperation.Create, null, values!, cancellationToken);
-        if (ruleError is not null)
-        {
-            await RefusedAsync(context, caller, "insert", table, ruleError);
-            return;
-        }
-        var result = await store.InsertAsync(table, values!, new WriteOptions(caller.UserName, parameters!.InputDisplayValue), cancellationToken);
-        if (result.Error is not null)
-        {
-            await RefusedAsync(context, caller, "insert", table, ToApiError(result.Error));
-            return;
-        }
-        await rules.AfterAsync(table, TableOperation.Create, null, result.Row, cancellationToken);
-        var sysId = result.Row!.SysId;
-        context.Response.Headers.Location = $"{BaseUrl(context.Request)}/api/now/table/{table.Name}/{sysId}";
-        await RespondWithRecordAsync(context, caller, table, sysId, parameters, StatusCodes.Status201Created, generated);
-    }
 
-    private async Task UpdateAsync(HttpContext context, Caller caller, TableDefinition table, string sysId)
-    {
-        var cancellationToken = context.RequestAborted;
-        if (!TableAcl.Allows(caller, table, TableOperation.Write))
+        var parameters = new TableRequest();
+        var values = new Dictionary<string, string?>(StringComparer.Ordinal);
+        if (operation != TableOperation.Delete)
         {
-            await Denied(context, caller, "update", table, sysId);
-            await ApiResponse.WriteErrorAsync(context, ApiError.AclDenied("Update"));
-            return;
+            var (parsed, error) = TableRequest.From(context.Request.Query);
+            var (body, bodyError) = error is null ? await RequestBody.ReadAsync(context, options.MaxRequestBodyBytes) : (null, null);
+            if ((error ?? bodyError) is { } problem)
+            {
+                await ApiResponse.WriteErrorAsync(context, problem);
+                return;
+            }
+            (parameters, values) = (parsed!, body!);
         }
-        var (parameters, error) = TableRequest.From(context.Request.Query);
-        var (values, bodyError) = error is null ? await RequestBody.ReadAsync(context, options.MaxRequestBodyBytes) : (null, null);
-        if ((error ?? bodyError) is { } problem)
-        {
-            await ApiResponse.WriteErrorAsync(context, problem);
-            return;
-        }
-        var id = sysId.Trim().ToLowerInvariant();
-        var current = SysIds.IsSysId(id) ? await store.GetAsync(table, id, cancellationToken: cancellationToken) : null;
-        if (current is null)
-        {
-            await ApiResponse.WriteErrorAsync(context, ApiError.NotFound);
-            return;
-        }
-        var (ruleError, _) = await rules.BeforeAsync(caller, table, TableOperation.Write, current, values!, cancellationToken);
-        if (ruleError is not null)
-        {
-            await RefusedAsync(context, caller, "update", table, ruleError);
-            return;
-        }
-        var result = await store.UpdateAsync(table, id, values!, new WriteOptions(caller.UserName, parameters!.InputDisplayValue), cancellationToken);
-        if (result.Error is not null)
-        {
-            await RefusedAsync(context, caller, "update", table, ToApiError(result.Error));
-            return;
-        }
-        await rules.AfterAsync(table, TableOperation.Write, current, result.Row, cancellationToken);
-        await RespondWithRecordAsync(context, caller, table, id, parameters, StatusCodes.Status200OK, null);
-    }
 
-    private async Task DeleteAsync(HttpContext context, Caller caller, TableDefinition table, string sysId)
-    {
-        var cancellationToken = context.RequestAborted;
-        if (!TableAcl.Allows(caller, table, TableOperation.Delete))
+        RecordRow? current = null;
+        if (operation != TableOperation.Create)
         {
-            await Denied(context, caller, "delete", table, sysId);
-            await ApiResponse.WriteErrorAsync(context, ApiError.AclDenied("Delete"));
-            return;
+            var id = sysId!.Trim().ToLowerInvariant();
+            current = SysIds.IsSysId(id) ? await store.GetAsync(table, id, cancellationToken: cancellationToken) : null;
+            if (current is null)
+            {
+                await ApiResponse.WriteErrorAsync(context, ApiError.NotFound);
+                return;
+            }
         }
-        var id = sysId.Trim().ToLowerInvariant();
-        var current = SysIds.IsSysId(id) ? await store.GetAsync(table, id, cancellationToken: cancellationToken) : null;
-        if (current is null)
-        {
-            await ApiResponse.WriteErrorAsync(context, ApiError.NotFound);
-            return;
-        }
-        var (ruleError, _) = await rules.BeforeAsync(caller, table, TableOperation.Delete, current, [], cancellationToken);
+
+        var (ruleError, generated) = await rules.BeforeAsync(caller, table, operation, current, values, cancellationToken);
         if (ruleError is not null)
         {
-            await RefusedAsync(context, caller, "delete", table, ruleError);
+            await RefusedAsync(context, caller, verb, table, ruleError, SystemLog.SourceAcl);
             return;
         }
-        var result = await store.DeleteAsync(table, id, cancellationToken);
+        var writeOptions = new WriteOptions(caller.UserName, parameters.InputDisplayValue);
+        var result = operation switch
+        {
+            TableOperation.Create => await store.InsertAsync(table, values, writeOptions, cancellationToken),
+            TableOperation.Write => await store.UpdateAsync(table, current!.SysId, values, writeOptions, cancellationToken),
+            _ => await store.DeleteAsync(table, current!.SysId, cancellationToken),
+        };
         if (result.Error is not null)
         {
-            await RefusedAsync(context, caller, "delete", table, ToApiError(result.Error));
+            await RefusedAsync(context, caller, verb, table, ToApiError(result.Error), SystemLog.SourceRest);
             return;
         }
-        await rules.AfterAsync(table, TableOperation.Delete, current, null, cancellationToken);
-        context.Response.StatusCode = StatusCodes.Status204NoContent;
+        await rules.AfterAsync(table, operation, current, result.Row, cancellationToken);
+
+        switch (operation)
+        {
+            case TableOperation.Create:
+                var created = result.Row!.SysId;
+                context.Response.Headers.Location = $"{BaseUrl(context.Request)}/api/now/table/{table.Name}/{created}";
+                await RespondWithRecordAsync(context, caller, table, created, parameters, StatusCodes.Status201Created, generated);
+                break;
+            case TableOperation.Write:
+                await RespondWithRecordAsync(context, caller, table, current!.SysId, parameters, StatusCodes.Status200OK, null);
+                break;
+            default:
+                context.Response.StatusCode = StatusCodes.Status204NoContent;
+                break;
+        }
     }
 
     private async Task RespondWithRecordAsync(HttpContext context, Caller caller, TableDefinition table, string sysId,
@@ -427,10 +404,12 @@ public sealed class RestApi(Store store, Authenticator authenticator, RateLimite
         _ => new ApiError(StatusCodes.Status403Forbidden, error.Message, error.Detail),
     };
 
-    private async Task RefusedAsync(HttpContext context, Caller caller, string operation, TableDefinition table, ApiError error)
+    /// <summary>A refused write: a 403 (an ACL rule, or a write the platform aborts) is logged under its source.</summary>
+    private async Task RefusedAsync(HttpContext context, Caller caller, string operation, TableDefinition table, ApiError error,
+        string source)
     {
         if (error.Status == StatusCodes.Status403Forbidden)
-            await log.WriteAsync(SyslogLevel.Warning, SystemLog.SourceAcl,
+            await log.WriteAsync(SyslogLevel.Warning, source,
                 $"Denied {operation} on {table.Name} for {caller.UserName}: {error.Detail ?? error.Message}", context.RequestAborted);
         await ApiResponse.WriteErrorAsync(context, error);
     }

@@ -110,6 +110,17 @@ public abstract class DeniedRequestLogTests(RunningInstance instance)
     }
 
     [InstanceFact]
+    public async Task aborted_duplicate_insert_is_logged_under_rest_api_not_acl()
+    {
+        var user = await instance.CreateUserAsync(instance.NewScope() + "twice");
+
+        (await instance.Admin.PostAsync("/api/now/table/sys_user", new { user_name = user.UserName })).ShouldBe(HttpStatusCode.Forbidden);
+
+        Assert.Contains("already exists", (await SingleRowAsync($"source=REST API^messageLIKE{user.UserName}")).Text("message"));
+        Assert.Empty(await instance.SyslogAsync($"source=ACL^messageLIKE{user.UserName}"));
+    }
+
+    [InstanceFact]
     public async Task read_of_a_table_the_caller_may_not_read_is_logged_under_acl()
     {
         var user = await instance.CreateUserAsync(instance.NewScope() + "curious");

@@ -78,7 +78,7 @@ public abstract class RateLimitTests(RunningInstance instance)
         }
         finally
         {
-            // admin holds every role, itil included: leave no role rule behind for the other tests of the instance.
+            // Leave no role rule behind for the other tests of the instance.
             (await instance.Admin.PatchAsync($"/api/now/table/sys_rate_limit_rules/{roleRule}", new { active = "false" })).ShouldBe(HttpStatusCode.OK);
         }
 
@@ -86,6 +86,31 @@ public abstract class RateLimitTests(RunningInstance instance)
         Assert.Equal("20", mine.Header("X-RateLimit-Limit"));
         Assert.Equal(roleRule, mate.ShouldBe(HttpStatusCode.OK).Header("X-RateLimit-Rule"));
         Assert.Equal("50", mate.Header("X-RateLimit-Limit"));
+    }
+
+    [InstanceFact]
+    public async Task role_rule_does_not_reach_admin_through_the_roles_admin_implies()
+    {
+        var user = await instance.CreateUserAsync(instance.NewScope() + "itil.only");
+        await instance.GrantRoleAsync(user, "itil");
+        var roleRule = await RuleAsync(new { name = "itil cap", type = "role", role = await instance.RoleIdAsync("itil"), max_requests = "1" });
+
+        Reply[] adminReplies;
+        Reply first, second;
+        try
+        {
+            first = await RequestAsync(instance.As(user), user);
+            second = await RequestAsync(instance.As(user), user);
+            adminReplies = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => RequestAsync(instance.Admin, user)));
+        }
+        finally
+        {
+            (await instance.Admin.PatchAsync($"/api/now/table/sys_rate_limit_rules/{roleRule}", new { active = "false" })).ShouldBe(HttpStatusCode.OK);
+        }
+
+        Assert.Equal(roleRule, first.ShouldBe(HttpStatusCode.OK).Header("X-RateLimit-Rule"));
+        second.ShouldBe((HttpStatusCode)429);
+        Assert.All(adminReplies, reply => Assert.Null(reply.ShouldBe(HttpStatusCode.OK).Header("X-RateLimit-Rule")));
     }
 
     [InstanceFact]

@@ -83,6 +83,23 @@ public abstract class LockoutTests(RunningInstance instance)
     }
 
     [InstanceFact]
+    public async Task unlocking_starts_the_count_of_failures_afresh()
+    {
+        var user = await instance.CreateUserAsync(instance.NewScope() + "second.chance");
+        await FailAsync(user, 5);
+
+        var unlock = await instance.Admin.PatchAsync($"/api/now/table/sys_user/{user.SysId}", new { locked_out = "false" });
+        await FailAsync(user, 1);
+        var afterOneMistake = await RecordAsync(user);
+        var signedIn = await SignInAsync(instance.As(user), user);
+
+        Assert.Equal("0", unlock.ShouldBe(HttpStatusCode.OK).Result.Text("failed_attempts"));
+        Assert.Equal("1", afterOneMistake.Text("failed_attempts"));
+        Assert.Equal("false", afterOneMistake.Text("locked_out"));
+        signedIn.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [InstanceFact]
     public async Task successful_sign_in_resets_the_count_of_failures()
     {
         var user = await instance.CreateUserAsync(instance.NewScope() + "forgetful");
