@@ -1,0 +1,69 @@
+using System.Globalization;
+using IdentityBridge.Instance.Hosting;
+using Npgsql;
+
+namespace IdentityBridge.Cli.Bench;
+
+/// <summary>
+/// Where the bench keeps its store of one size: <c>users-100000/instance.db</c> under the work directory, or the
+/// schema <c>idbridge_bench_100000</c> of the PostgreSQL database. Never the store an instance runs on, so a
+/// <c>--data</c> or <c>--postgres</c> that names a real instance's does not receive 100,000 made-up users, and
+/// never deleted when <c>--keep</c> is given, so a later run (or an interrupted seeding) can reuse it.
+/// </summary>
+internal sealed class BenchStoreLocation
+{
+    private readonly string? _directory;
+    private readonly string? _postgres;
+    private readonly string? _schema;
+
+    private BenchStoreLocation(string? directory, string? postgres, string? schema, InstanceOptions instance, string description)
+    {
+        _directory = directory;
+        _postgres = postgres;
+        _schema = schema;
+        Instance = instance;
+        Description = description;
+    }
+
+    /// <summary>The instance's options without its admin password; the bench sets a new one on every run.</summary>
+    public InstanceOptions Instance { get; }
+    public string Description { get; }
+
+    public static BenchStoreLocation For(string workDirectory, string? postgres, int users)
+    {
+        var size = users.ToString(CultureInfo.InvariantCulture);
+        if (string.IsNullOrWhiteSpace(postgres))
+        {
+            var directory = Path.Combine(workDirectory, "users-" + size);
+            return new BenchStoreLocation(directory, null, null,
+                new InstanceOptions { Urls = "http://127.0.0.1:0", DataDirectory = directory },
+                "SQLite " + InstanceApp.DatabasePath(directory));
+        }
+        var schema = "idbridge_bench_" + size;
+        // The store names its tables unqualified, so the search path puts them, and finds them, in the bench's schema.
+        var builder = new NpgsqlConnectionStringBuilder(postgres) { SearchPath = schema };
+        return new BenchStoreLocation(null, postgres, schema,
+            new InstanceOptions { Urls = "http://127.0.0.1:0", PostgresConnectionString = builder.ConnectionString },
+            $"PostgreSQL {builder.Host}:{builder.Port}/{builder.Database}, schema {schema}");
+    }
+
+    public async Task PrepareAsync(CancellationToken cancellationToken)
+    {
+        if (_schema is null) return;
+        await ExecuteAsync($"CREATE SCHEMA IF NOT EXISTS {_schema}", cancellationToken);
+    }
+
+    public async Task DeleteAsync()
+    {
+        if (_schema is not null) await ExecuteAsync($"DROP SCHEMA IF EXISTS {_schema} CASCADE", CancellationToken.None);
+        else if (_directory is not null && Directory.Exists(_directory)) Directory.Delete(_directory, recursive: true);
+    }
+
+    private async Task ExecuteAsync(string sql, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(_postgres);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}
