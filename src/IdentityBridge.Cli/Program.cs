@@ -7,4 +7,6 @@ var root = new RootCommand(
 root.Subcommands.Add(InstanceCommand.Create());
 root.Subcommands.Add(LogsCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
-return await root.Parse(args).InvokeAsync();
+// Ctrl+C and SIGTERM cancel the running verb's token and give it time to stop cleanly (close stores, print what
+// was measured) instead of killing the process at once.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(15) });

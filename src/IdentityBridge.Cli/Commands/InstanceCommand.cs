@@ -28,16 +28,21 @@ internal static class InstanceCommand
                 PostgresConnectionString = parse.GetValue(store.Postgres),
                 AdminPassword = Environment.GetEnvironmentVariable("IDBRIDGE_ADMIN_PASSWORD"),
             };
-            await using var instance = await InstanceApp.StartAsync(options, cancellationToken: cancellationToken);
-            Console.WriteLine($"Instance listening on {string.Join(", ", instance.Addresses)} " +
-                              $"({(options.PostgresConnectionString is null ? "SQLite " + InstanceApp.DatabasePath(options.DataDirectory) : "PostgreSQL")}). Ctrl+C stops it.");
+            InstanceApp instance;
             try
             {
-                await Task.Delay(Timeout.Infinite, cancellationToken);
+                instance = await InstanceApp.StartAsync(options, cancellationToken: cancellationToken);
             }
-            catch (OperationCanceledException)
+            catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
             {
+                Console.Error.WriteLine($"Cannot listen on {options.Urls}: the address is in use. Stop what runs there, or choose another address with --urls.");
+                return 1;
             }
+            await using var running = instance;
+            Console.WriteLine($"Instance listening on {string.Join(", ", instance.Addresses)} " +
+                              $"({(options.PostgresConnectionString is null ? "SQLite " + InstanceApp.DatabasePath(options.DataDirectory) : "PostgreSQL")}). Ctrl+C stops it.");
+            await instance.WaitForShutdownAsync(cancellationToken);
+            Console.WriteLine("Instance stopped.");
             return 0;
         });
         return command;

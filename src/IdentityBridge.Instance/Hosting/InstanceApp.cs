@@ -82,6 +82,8 @@ public sealed class InstanceApp : IAsyncDisposable
         {
             builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            // A failure to start (an address in use) reaches the caller as an exception, which says it once and plainly.
+            builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         }
         else logging(builder.Logging);
 

@@ -35,7 +35,8 @@ public sealed class Authenticator
     private readonly TimeProvider _time;
 
     // UserName is the stored user_name: sign-in matches names whatever their case, records name the user as stored.
-    private sealed record Verified(byte[] Digest, string UserSysId, string UserName, DateTimeOffset Expires);
+    // StoredHash is the hash the password was checked against: while it is unchanged, a renewal needs no new check.
+    private sealed record Verified(byte[] Digest, string UserSysId, string UserName, string StoredHash, DateTimeOffset Expires);
 
     public Authenticator(Store store, RoleResolver roles, SystemProperties properties, SystemLog log, TokenService tokens,
         TimeProvider time)
@@ -98,10 +99,15 @@ public sealed class Authenticator
     {
         if (userName.Length > 200 || password.Length > 1024) return null;
         var digest = HMACSHA256.HashData(_cacheKey, Encoding.UTF8.GetBytes(userName.ToLowerInvariant() + "\n" + password));
-        if (_verified.TryGetValue(userName, out var known) && known.Expires > _time.GetUtcNow() &&
-            CryptographicOperations.FixedTimeEquals(known.Digest, digest))
+        if (_verified.TryGetValue(userName, out var known) && CryptographicOperations.FixedTimeEquals(known.Digest, digest))
         {
-            return new Caller(known.UserSysId, known.UserName, await _roles.RolesOfAsync(known.UserSysId, cancellationToken));
+            var now = _time.GetUtcNow();
+            if (known.Expires > now || await StillValidAsync(known, cancellationToken))
+            {
+                if (known.Expires <= now) _verified[userName] = known with { Expires = now + Lifetime };
+                return new Caller(known.UserSysId, known.UserName, await _roles.RolesOfAsync(known.UserSysId, cancellationToken));
+            }
+            _verified.TryRemove(userName, out _);
         }
 
         var user = await _store.FindAsync(Users, "user_name", userName, cancellationToken);
@@ -133,11 +139,24 @@ public sealed class Authenticator
         var changes = new Dictionary<string, string?> { ["last_login_time"] = _store.Now() };
         if (user["failed_attempts"] is { } attempts && attempts != "0") changes["failed_attempts"] = "0";
         await _store.UpdateAsync(Users, user.SysId, changes, new WriteOptions(name), cancellationToken);
-        _verified[userName] = new Verified(digest, user.SysId, name, _time.GetUtcNow() + Lifetime);
+        _verified[userName] = new Verified(digest, user.SysId, name, hash!, _time.GetUtcNow() + Lifetime);
         return new Caller(user.SysId, name, await _roles.RolesOfAsync(user.SysId, cancellationToken));
 
         Task Refuse(string message) =>
             _log.WriteAsync(SyslogLevel.Warning, SystemLog.SourceAuthentication, message, cancellationToken);
+    }
+
+    /// <summary>
+    /// A remembered sign-in that has aged out is renewed when the account may still sign in and its stored hash is
+    /// the one the password was checked against (a password changed on another node changes it). This bounds how
+    /// stale a node's memory can be without making every client pay the slow KDF again each minute, all at once.
+    /// </summary>
+    private async Task<bool> StillValidAsync(Verified known, CancellationToken cancellationToken)
+    {
+        var user = await _store.GetAsync(Users, known.UserSysId, cancellationToken: cancellationToken);
+        if (user is null || user["active"] != "true" || user["locked_out"] == "true") return false;
+        var hash = await _store.GetPasswordHashAsync(Users, known.UserSysId, "user_password", cancellationToken);
+        return hash is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(hash), Encoding.UTF8.GetBytes(known.StoredHash));
     }
 
     private async Task CountFailureAsync(RecordRow user, string client, CancellationToken cancellationToken)

@@ -70,8 +70,10 @@ public static class InstanceTables
             Integer("failed_attempts", "Failed login attempts", 0),
             DateTime("last_login_time", "Last login time"),
         ],
+        // Lookups by the keys provisioning matches on, and by the references lists filter on (a department's people).
         [IndexDefinition.UniqueOn("user_name"), IndexDefinition.On("email"), IndexDefinition.On("name"),
-         IndexDefinition.On("employee_number"), IndexDefinition.On("manager")]),
+         IndexDefinition.On("employee_number"), IndexDefinition.On("manager"), IndexDefinition.On("department"),
+         IndexDefinition.On("location"), IndexDefinition.On("company")]),
 
         new(Group, "Group", "name",
         [

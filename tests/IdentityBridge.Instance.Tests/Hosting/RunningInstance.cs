@@ -22,6 +22,7 @@ public abstract class RunningInstance : IAsyncLifetime
     private InstanceApp? _app;
     private HttpClient? _http;
     private string? _dataDirectory;
+    private string? _postgres;
     private int _scopes;
 
     public abstract Backend Backend { get; }
@@ -44,18 +45,27 @@ public abstract class RunningInstance : IAsyncLifetime
         // Where PostgreSQL may be skipped, every test of this class is reported skipped (see InstanceFactAttribute).
         if (Backend == Backend.Postgres && PostgresServer.SkipReason is not null) return;
         _dataDirectory = Path.Combine(Path.GetTempPath(), "idbridge-instance-tests", Guid.NewGuid().ToString("n"));
-        var postgres = Backend == Backend.Postgres ? await (await PostgresServer.SharedAsync()).CreateDatabaseAsync() : null;
-        _app = await InstanceApp.StartAsync(new InstanceOptions
-        {
-            Urls = "http://127.0.0.1:0",
-            DataDirectory = _dataDirectory,
-            PostgresConnectionString = postgres,
-            AdminPassword = AdminPassword,
-            PasswordIterations = TestStores.PasswordIterations,
-            Time = Clock,
-        }, logging => { });
+        _postgres = Backend == Backend.Postgres ? await (await PostgresServer.SharedAsync()).CreateDatabaseAsync() : null;
+        _app = await StartNodeAsync();
         BaseUrl = _app.Addresses.Single().TrimEnd('/');
         _http = new HttpClient { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    private Task<InstanceApp> StartNodeAsync() => InstanceApp.StartAsync(new InstanceOptions
+    {
+        Urls = "http://127.0.0.1:0",
+        DataDirectory = _dataDirectory!,
+        PostgresConnectionString = _postgres,
+        AdminPassword = AdminPassword,
+        PasswordIterations = TestStores.PasswordIterations,
+        Time = Clock,
+    }, logging => { });
+
+    /// <summary>Another node on the same database and clock, as a second server behind a load balancer.</summary>
+    public async Task<SecondNode> StartSecondNodeAsync()
+    {
+        var app = await StartNodeAsync();
+        return new SecondNode(app, new HttpClient { BaseAddress = new Uri(app.Addresses.Single()), Timeout = TimeSpan.FromSeconds(60) });
     }
 
     public async Task DisposeAsync()
@@ -147,3 +157,15 @@ public sealed class PostgresInstance : RunningInstance
 
 /// <summary>A user a test created, with the password it can sign in with.</summary>
 public sealed record TestUser(string SysId, string UserName, string Password);
+
+public sealed class SecondNode(InstanceApp app, HttpClient http) : IAsyncDisposable
+{
+    public InstanceClient Admin => new(http, new AuthenticationHeaderValue("Basic",
+        Convert.ToBase64String(Encoding.UTF8.GetBytes("admin:" + RunningInstance.AdminPassword))));
+
+    public async ValueTask DisposeAsync()
+    {
+        http.Dispose();
+        await app.DisposeAsync();
+    }
+}

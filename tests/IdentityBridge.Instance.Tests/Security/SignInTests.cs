@@ -14,6 +14,38 @@ public abstract class SignInTests(RunningInstance instance)
     }
 
     [InstanceFact]
+    public async Task remembered_sign_in_is_renewed_after_a_minute_while_nothing_changed()
+    {
+        var user = await instance.CreateUserAsync(instance.NewScope() + "steady");
+        var replies = new List<Reply> { await instance.As(user).GetAsync($"/api/now/table/sys_user/{user.SysId}") };
+        for (var i = 0; i < 3; i++)
+        {
+            instance.Clock.Advance(TimeSpan.FromSeconds(61));
+            replies.Add(await instance.As(user).GetAsync($"/api/now/table/sys_user/{user.SysId}"));
+        }
+
+        Assert.All(replies, reply => reply.ShouldBe(HttpStatusCode.OK));
+    }
+
+    [InstanceFact]
+    public async Task password_changed_on_another_node_ends_the_old_one_here_within_a_minute()
+    {
+        var user = await instance.CreateUserAsync(instance.NewScope() + "moved.on");
+        const string newPassword = "N3w-passw0rd-elsewhere";
+        (await instance.As(user).GetAsync($"/api/now/table/sys_user/{user.SysId}")).ShouldBe(HttpStatusCode.OK);
+
+        await using (var other = await instance.StartSecondNodeAsync())
+            (await other.Admin.PatchAsync($"/api/now/table/sys_user/{user.SysId}", new { user_password = newPassword }))
+                .ShouldBe(HttpStatusCode.OK);
+        instance.Clock.Advance(TimeSpan.FromSeconds(61));
+        var oldPassword = await instance.As(user).GetAsync($"/api/now/table/sys_user/{user.SysId}");
+        var changed = await instance.As(user.UserName, newPassword).GetAsync($"/api/now/table/sys_user/{user.SysId}");
+
+        oldPassword.ShouldBe(HttpStatusCode.Unauthorized);
+        changed.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [InstanceFact]
     public async Task password_may_hold_colons_and_any_character()
     {
         const string password = "pa:ss:wörd 😀 ' OR 1=1 --";
@@ -65,11 +97,12 @@ public abstract class SignInTests(RunningInstance instance)
     public async Task sign_in_records_the_last_login_time()
     {
         var user = await instance.CreateUserAsync(instance.NewScope() + "returning");
+        var signedInAt = instance.Clock.GetUtcNow();
 
         (await instance.As(user).GetAsync($"/api/now/table/sys_user/{user.SysId}")).ShouldBe(HttpStatusCode.OK);
 
         var read = (await instance.Admin.GetAsync($"/api/now/table/sys_user/{user.SysId}?sysparm_fields=last_login_time")).ShouldBe(HttpStatusCode.OK);
-        Assert.Equal(RunningInstance.Start.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
+        Assert.Equal(signedInAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
             read.Result.Text("last_login_time"));
     }
 }
