@@ -7,6 +7,8 @@ var root = new RootCommand(
 root.Subcommands.Add(InstanceCommand.Create());
 root.Subcommands.Add(LogsCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(ExprCommand.Create());
+root.Subcommands.Add(SchemaCommand.Create());
 // Ctrl+C and SIGTERM cancel the running verb's token and give it time to stop cleanly (close stores, print what
 // was measured) instead of killing the process at once.
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(15) });

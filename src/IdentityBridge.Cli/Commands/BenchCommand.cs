@@ -14,6 +14,7 @@ internal static class BenchCommand
             "Measure the parts of IdentityBridge on this machine. Each subcommand seeds its own data, runs a fixed " +
             "workload and prints throughput, latency percentiles and memory next to the project's targets.");
         command.Subcommands.Add(CreateInstance());
+        command.Subcommands.Add(ExpressionsBenchCommand.Create());
         return command;
     }
 
