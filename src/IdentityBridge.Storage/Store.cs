@@ -157,18 +157,11 @@ public sealed partial class Store : IAsyncDisposable
         if (query.InvalidQueryReturnsNoRows && compiler.Dropped.Count > 0)
             return new QueryResult([], compiler.Dropped, query.IncludeTotal ? 0 : null);
 
-        var outputs = Outputs(sql, query.Table, query.Fields, query.DisplayValues);
         var whereSql = where is null ? "" : " WHERE " + where;
-        var limit = sql.Param((long)Math.Max(0, query.Limit));
-        var offset = sql.Param((long)Math.Max(0, query.Offset));
-        var text = $"SELECT {string.Join(", ", outputs.Select(o => o.Sql))} FROM {sql.From}{whereSql} ORDER BY {order} LIMIT {limit} OFFSET {offset}";
-
         await using var session = await SessionAsync(cancellationToken);
-        var rows = new List<RecordRow>();
-        await using (var reader = await session.Command(text, sql.Parameters).ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken)) rows.Add(ReadRow(reader, outputs));
-        }
+        var rows = query.Query.Order.Count > 0 && query.Limit > 1 && (query.Fields is null || query.Fields.Count > NarrowFields)
+            ? await ReadSortedPageAsync(session, query, sql, whereSql, order, cancellationToken)
+            : await ReadPageAsync(session, query, sql, whereSql, order, cancellationToken);
         long? total = null;
         if (query.IncludeTotal)
         {
@@ -179,6 +172,59 @@ public sealed partial class Store : IAsyncDisposable
             total = Convert.ToInt64(await count.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
         }
         return new QueryResult(rows, compiler.Dropped, total);
+    }
+
+    // Up to this many fields, sorting whole rows costs no more than sorting keys and reading the rows again.
+    private const int NarrowFields = 8;
+
+    private async Task<List<RecordRow>> ReadPageAsync(Session session, RecordQuery query, SqlBuilder sql, string whereSql,
+        string order, CancellationToken cancellationToken)
+    {
+        var outputs = Outputs(sql, query.Table, query.Fields, query.DisplayValues);
+        var limit = sql.Param((long)Math.Max(0, query.Limit));
+        var offset = sql.Param((long)Math.Max(0, query.Offset));
+        var text = $"SELECT {string.Join(", ", outputs.Select(o => o.Sql))} FROM {sql.From}{whereSql} ORDER BY {order} LIMIT {limit} OFFSET {offset}";
+        var rows = new List<RecordRow>();
+        await using var reader = await session.Command(text, sql.Parameters).ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) rows.Add(ReadRow(reader, outputs));
+        return rows;
+    }
+
+    /// <summary>
+    /// A sorted page of wide records in two steps: sort the keys alone, then read the page's records by key. Sorting
+    /// whole records makes the database carry every column of every matching row through the sort, which made a
+    /// page of a filtered, ordered list of 100,000 users several times slower.
+    /// </summary>
+    private async Task<List<RecordRow>> ReadSortedPageAsync(Session session, RecordQuery query, SqlBuilder sql, string whereSql,
+        string order, CancellationToken cancellationToken)
+    {
+        var limit = sql.Param((long)Math.Max(0, query.Limit));
+        var offset = sql.Param((long)Math.Max(0, query.Offset));
+        var keys = new List<string>();
+        await using (var reader = await session.Command(
+                         $"SELECT {SqlBuilder.RootAlias}.\"sys_id\" FROM {sql.From}{whereSql} ORDER BY {order} LIMIT {limit} OFFSET {offset}",
+                         sql.Parameters).ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken)) keys.Add(reader.GetString(0));
+        }
+        if (keys.Count == 0) return [];
+
+        var page = new SqlBuilder(Dialect, Tables, query.Table);
+        var outputs = Outputs(page, query.Table, query.Fields, query.DisplayValues);
+        var inList = string.Join(", ", keys.Select(k => page.Param(k)));
+        var byKey = new Dictionary<string, RecordRow>(keys.Count, StringComparer.Ordinal);
+        await using (var reader = await session.Command(
+                         $"SELECT {string.Join(", ", outputs.Select(o => o.Sql))} FROM {page.From} WHERE {SqlBuilder.RootAlias}.\"sys_id\" IN ({inList})",
+                         page.Parameters).ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var row = ReadRow(reader, outputs);
+                byKey[row.SysId] = row;
+            }
+        }
+        // A record deleted between the two steps is simply not on the page.
+        return keys.Where(byKey.ContainsKey).Select(k => byKey[k]).ToList();
     }
 
     /// <summary>One record by sys_id, or null.</summary>
