@@ -117,9 +117,12 @@ public sealed class MappingExpression
     private static EvaluationResult Result(ExpressionValue value, ref EvaluationFrame frame)
     {
         if (value.IsError) return new EvaluationResult { Error = value.Error, Redacted = frame.Redacted };
-        // Entra trims the whitespace around a mapping's string result (spec §3.2).
-        if (value.Kind == ValueKind.String && value.Text! is { Length: > 0 } text && (char.IsWhiteSpace(text[0]) || char.IsWhiteSpace(text[^1])))
-            value = ExpressionValue.FromString(text.Trim());
+        // Entra trims the whitespace around a mapping's string result (spec §3.2), and around each string of a
+        // multi-valued one: Microsoft's Split example turns "PermissionSetOne, PermissionSetTwo" into two values
+        // without the space.
+        if (NeedsTrimming(value)) value = ExpressionValue.FromString(value.Text!.Trim());
+        else if (value.Kind == ValueKind.MultiValued && value.Values.Any(NeedsTrimming))
+            value = ExpressionValue.FromValues(value.Values.Select(v => NeedsTrimming(v) ? ExpressionValue.FromString(v.Text!.Trim()) : v).ToArray());
         return new EvaluationResult
         {
             Value = value,
@@ -128,6 +131,9 @@ public sealed class MappingExpression
             ReplacesValues = frame.ReplaceValues,
         };
     }
+
+    private static bool NeedsTrimming(ExpressionValue value) =>
+        value.Kind == ValueKind.String && value.Text! is { Length: > 0 } text && (char.IsWhiteSpace(text[0]) || char.IsWhiteSpace(text[^1]));
 
     private static IReadOnlyList<string> AttributesOf(ExpressionSyntax syntax)
     {

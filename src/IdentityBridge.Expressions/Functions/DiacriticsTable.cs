@@ -6,9 +6,9 @@ namespace IdentityBridge.Expressions.Functions;
 /// <summary>
 /// The replacement table of NormalizeDiacritics as Microsoft's reference documents it (spec §3.3): letters with
 /// diacritics become plain Latin letters (ä → a, æ → ae, ø → oe, ß → ss …). Letters the table leaves out (đ, þ, œ
-/// without a macron …) stay as they are, as in Entra. Each entry is listed composed and decomposed, because .NET
-/// cannot normalise Unicode in globalization-invariant mode and input may arrive in either form; the longest entry
-/// matching at a position wins, so a letter with two marks becomes one plain letter.
+/// without a macron, ǘ, ǚ and ǜ beside the listed ǖ …) stay as they are, as in Entra. Each entry is listed composed
+/// and decomposed, because .NET cannot normalise Unicode in globalization-invariant mode and input may arrive in
+/// either form; the longest entry matching at a position wins, so a letter with two marks becomes one plain letter.
 /// </summary>
 internal static class DiacriticsTable
 {
@@ -44,8 +44,8 @@ internal static class DiacriticsTable
         ("S", "\u0160 S\u030C \u015A S\u0301 \u0218 S\u0326 \u015E S\u0327 S\u0304 S\u0331"),
         ("t", "\u0165 t\u030C \u021B t\u0326 t\u0304 \u1E6F t\u0331"),
         ("T", "\u0164 T\u030C \u021A T\u0326 T\u0304 \u1E6E T\u0331"),
-        ("u", "\u00FC u\u0308 \u00F9 u\u0300 \u00FB u\u0302 \u00FA u\u0301 \u016F u\u030A \u0171 u\u030B \u016B u\u0304 \u01D6 u\u0308\u0304 \u01D8 u\u0308\u0301 \u01DA u\u0308\u030C \u01DC u\u0308\u0300 \u016B\u0301 u\u0304\u0301 \u016B\u0300 u\u0304\u0300 \u016B\u0302 u\u0304\u0302 \u016B\u0303 u\u0304\u0303 u\u0307\u0304 \u1E7B u\u0304\u0308 \u1E73\u0304 u\u0324\u0304 u\u0331"),
-        ("U", "\u00DC U\u0308 \u00D9 U\u0300 \u00DB U\u0302 \u00DA U\u0301 \u016E U\u030A \u0170 U\u030B \u016A U\u0304 \u01D5 U\u0308\u0304 \u01D7 U\u0308\u0301 \u01D9 U\u0308\u030C \u01DB U\u0308\u0300 \u016A\u0301 U\u0304\u0301 \u016A\u0300 U\u0304\u0300 \u016A\u0302 U\u0304\u0302 \u016A\u0303 U\u0304\u0303 U\u0307\u0304 \u1E7A U\u0304\u0308 \u1E72\u0304 U\u0324\u0304 U\u0331"),
+        ("u", "\u00FC u\u0308 \u00F9 u\u0300 \u00FB u\u0302 \u00FA u\u0301 \u016F u\u030A \u0171 u\u030B \u016B u\u0304 \u01D6 u\u0308\u0304 \u016B\u0301 u\u0304\u0301 \u016B\u0300 u\u0304\u0300 \u016B\u0302 u\u0304\u0302 \u016B\u0303 u\u0304\u0303 u\u0307\u0304 \u1E7B u\u0304\u0308 \u1E73\u0304 u\u0324\u0304 u\u0331"),
+        ("U", "\u00DC U\u0308 \u00D9 U\u0300 \u00DB U\u0302 \u00DA U\u0301 \u016E U\u030A \u0170 U\u030B \u016A U\u0304 \u01D5 U\u0308\u0304 \u016A\u0301 U\u0304\u0301 \u016A\u0300 U\u0304\u0300 \u016A\u0302 U\u0304\u0302 \u016A\u0303 U\u0304\u0303 U\u0307\u0304 \u1E7A U\u0304\u0308 \u1E72\u0304 U\u0324\u0304 U\u0331"),
         ("y", "\u00FF y\u0308 \u00FD y\u0301 \u0233 y\u0304 \u0233\u0301 y\u0304\u0301 \u0233\u0300 y\u0304\u0300 \u0233\u0303 y\u0304\u0303 y\u0331"),
         ("Y", "\u0178 Y\u0308 \u00DD Y\u0301 \u0232 Y\u0304 \u0232\u0301 Y\u0304\u0301 \u0232\u0300 Y\u0304\u0300 \u0232\u0303 Y\u0304\u0303 Y\u0331"),
         ("z", "\u017A z\u0301 \u017E z\u030C \u017C z\u0307 z\u0304 \u1E95 z\u0331"),

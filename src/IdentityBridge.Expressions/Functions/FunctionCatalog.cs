@@ -54,8 +54,8 @@ public static class FunctionCatalog
         F("IsPresent", "True when the expression has a non-empty value.", P("expression")),
         F("IsString", "True when the expression is a string.", P("expression")),
         F("Item", "The value at a 1-based index of a multi-valued attribute.", P("attribute"), P("index")),
-        F("Join", "The sources joined with the separator; multi-valued sources add every value.",
-            Optional("separator"), Many("source", required: false)) with { MinimumArguments = 2 },
+        F("Join", "The non-empty sources joined with the separator; multi-valued sources add every value.",
+            P("separator"), Many("source", required: false)) with { MinimumArguments = 2 },
         F("Left", "The first numChars characters.", P("string"), P("numChars")),
         F("Len", "The number of characters.", P("string")),
         F("Mid", "length characters from the 1-based start.", P("source"), P("start"), P("length")),
@@ -65,8 +65,8 @@ public static class FunctionCatalog
         F("NumFromDate", "A date as an Active Directory FILETIME number.", P("value")),
         F("PCase", "Each word with its first letter upper-case and the rest lower-case.", P("source"), Optional("wordSeparators")),
         F("RandomString", "A random string with at least the given numbers of each kind of character.",
-            P("Length"), Optional("MinimumNumbers"), Optional("MinimumSpecialCharacters"), Optional("MinimumCapital"),
-            Optional("MinimumLowerCase"), Optional("CharactersToAvoid")),
+            P("Length"), P("MinimumNumbers"), P("MinimumSpecialCharacters"), P("MinimumCapital"), P("MinimumLowerCase"),
+            Optional("CharactersToAvoid")),
         F("Redact", "The value, shown as [Redact] in provisioning logs.", P("source")),
         F("RemoveDuplicates", "A multi-valued attribute with its duplicate values removed.", P("attribute")),
         F("Replace", "Literal, template or regular-expression replacement, by which parameters are given.",
@@ -77,9 +77,10 @@ public static class FunctionCatalog
         F("Split", "The string split on the delimiter into a multi-valued attribute.", P("source"), P("delimiter")),
         F("StripSpaces", "The string without its space characters.", P("source")),
         F("Switch", "The value paired with the first key equal to the source, else the default value.",
-            P("source"), Optional("defaultValue"), Many("key"), Many("value", required: false)) with
+            P("source"), Optional("defaultValue"), Many("key"), Many("value")) with
         {
-            MinimumArguments = 2,
+            // Microsoft marks key and value required: at least one pair follows the source and the default value.
+            MinimumArguments = 4,
             EvenArgumentCount = true,
         },
         F("ToLower", "The string in lower case (invariant culture, or the culture given).", P("source"), Optional("culture")),

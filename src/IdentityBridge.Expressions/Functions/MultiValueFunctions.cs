@@ -49,9 +49,9 @@ internal static class MultiValueFunctions
 
     /// <summary>
     /// Join(separator, source1, …): every value of every source, multi-valued ones expanded, joined with the separator
-    /// (spec §3.3). Missing sources are left out rather than joined as empty strings, so that
-    /// <c>Join(" ", [givenName], [surname])</c> gives no stray separator; with no values at all there is nothing to
-    /// flow. UNCONFIRMED for Entra.
+    /// (spec §3.3). Missing sources and empty strings are left out, so that <c>Join(" ", [givenName], [surname])</c>
+    /// gives no stray separator; Microsoft's example <c>Join(", ", "", [surname], [givenName])</c> gives "Doe, John".
+    /// With no values at all there is nothing to flow (UNCONFIRMED for Entra).
     /// </summary>
     private static ExpressionValue Join(FunctionNode call, ref EvaluationFrame frame)
     {
@@ -68,12 +68,12 @@ internal static class MultiValueFunctions
             {
                 foreach (var item in value.Values)
                 {
-                    if (item.IsNull) continue;
+                    if (item.IsNullOrEmpty) continue;
                     if (!item.IsSingleValued) return Coerce.MultiValued(call, i, item);
                     Add(item.Text!);
                 }
             }
-            else if (!value.IsNull)
+            else if (!value.IsNullOrEmpty)
             {
                 if (!Coerce.Text(value, call, i, out var text, out failure)) return failure;
                 Add(text!);

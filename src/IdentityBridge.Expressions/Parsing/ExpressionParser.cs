@@ -192,8 +192,18 @@ public static class ExpressionParser
             while (_position < text.Length && char.IsAsciiDigit(text[_position])) _position++;
             var span = new TextSpan(start, _position - start);
             if (_position < text.Length && text[_position] == '.')
-                return Fail(ErrorCodes.UnexpectedCharacter,
-                    "Number constants are whole numbers; write a decimal number as a string, as in \"1.5\".", Here(1));
+            {
+                // A decimal constant, as in Microsoft's Len(42568.75). Values have no decimal kind, so it stands for its
+                // own text, as a bare word does; functions that need a whole number refuse it when they evaluate.
+                var point = _position++;
+                while (_position < text.Length && char.IsAsciiDigit(text[_position])) _position++;
+                if (_position == point + 1)
+                {
+                    _position = point;
+                    return Fail(ErrorCodes.UnexpectedCharacter, "A decimal number needs digits after its '.', as in 1.5.", Here(1));
+                }
+                return new WordSyntax(text[start.._position]) { Span = new TextSpan(start, _position - start) };
+            }
             if (!long.TryParse(text.AsSpan(start, _position - start), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
                 return Fail(ErrorCodes.NumberOutOfRange, "This number does not fit in 64 bits; write it as a string.", span);
             return new NumberSyntax(value, IsHexadecimal: false) { Span = span };

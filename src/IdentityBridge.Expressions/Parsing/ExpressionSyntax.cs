@@ -37,7 +37,10 @@ public sealed record StringSyntax(string Value) : ExpressionSyntax;
 /// <summary>An integer constant, written in decimal or as <c>&amp;H</c> hexadecimal (kept so that printing keeps the style).</summary>
 public sealed record NumberSyntax(long Value, bool IsHexadecimal) : ExpressionSyntax;
 
-/// <summary>A bare word such as <c>vbTextCompare</c> or <c>True</c>; it evaluates to its own name.</summary>
+/// <summary>
+/// A bare word such as <c>vbTextCompare</c> or <c>True</c>, or a decimal number constant such as <c>42568.75</c>; it
+/// evaluates to its own text.
+/// </summary>
 public sealed record WordSyntax(string Name) : ExpressionSyntax;
 
 /// <summary><c>left op right</c>; allowed only as the condition of <c>IIF</c> and the argument of <c>CBool</c>.</summary>

@@ -61,6 +61,39 @@ public class DateFunctionTests
     }
 
     [Theory]
+    [InlineData("d", "2021-08-18+08:00", "2021-08-31+08:00", "13")]
+    [InlineData("d", "8/25/2021 5:41:18 PM", "2012-03-16-07:00", "-3449")]
+    [InlineData("ww", "8/25/2021 5:41:18 PM", "2012-03-16-07:00", "-493")]
+    [InlineData("m", "8/25/2021 5:41:18 PM", "2012-03-16-07:00", "-113")]
+    [InlineData("yyyy", "8/25/2021 5:41:18 PM", "2012-03-16-07:00", "-9")]
+    [InlineData("d", "2021-08-31+08:00", "2021-08-31+08:00", "0")]
+    [InlineData("h", "2021-08-24", "2021-08-25", "24")]
+    [InlineData("n", "2021-08-24", "2021-08-25", "1440")]
+    [InlineData("s", "2021-08-24", "2021-08-25", "86400")]
+    public void date_diff_compares_now_with_the_hire_date_as_in_microsofts_examples(string interval, string now, string hireDate, string expected)
+    {
+        // date1 is Now(), pinned to the moment the table gives, read as CDate reads it.
+        var clock = new DateTimeOffset(Value($"CDate(\"{now}\")").DateTime);
+        Assert.Equal(expected, Text($"DateDiff(\"{interval}\", Now(), CDate([StatusHireDate]))",
+            new() { ["StatusHireDate"] = hireDate }, Context(clock)));
+    }
+
+    [Theory]
+    [InlineData("1", "2021-08-27T07:00:00Z", "True")]
+    [InlineData("1", "2021-09-10T07:00:00Z", "False")]
+    [InlineData("0", "2021-08-27T07:00:00Z", "False")]
+    public void date_diff_in_iif_enables_accounts_hired_within_five_days_as_in_microsofts_example(string active, string hireDate, string expected)
+    {
+        const string expression = """
+            Switch([Active], , 
+              "1", IIF(DateDiff("d", Now(), CDate([StatusHireDate])) > 5, "False", "True"), 
+              "0", "False")
+            """;
+        var now = new DateTimeOffset(2021, 8, 25, 17, 41, 18, TimeSpan.Zero);
+        Assert.Equal(expected, Text(expression, new() { ["Active"] = active, ["StatusHireDate"] = hireDate }, Context(now)));
+    }
+
+    [Theory]
     [InlineData("yyyy", "2011-12-31T23:00:00Z", "2012-01-01T01:00:00Z", "1")]
     [InlineData("m", "2012-01-31T00:00:00Z", "2012-02-01T00:00:00Z", "1")]
     [InlineData("d", "2012-01-01T23:00:00Z", "2012-01-02T01:00:00Z", "0")]
@@ -88,11 +121,18 @@ public class DateFunctionTests
         Assert.Equal("129699324000000000", Text("NumFromDate(\"2012-01-01T23:00:00Z\")"));
 
     [Fact]
-    public void num_from_date_of_a_contract_end_date_in_pacific_time()
+    public void num_from_date_of_a_workday_contract_end_date_in_pacific_time_as_in_microsofts_example()
     {
-        // In the shape of Microsoft's Workday example: the end date's day, at 23:59:59 Pacific time, as FILETIME.
-        const string expression = "NumFromDate(Join(\"\", FormatDateTime([ContractEndDate], , \"yyyy-MM-ddzzz\", \"yyyy-MM-dd\"), \"T23:59:59-08:00\"))";
+        // Microsoft documents no number; 31 December 2020 23:59:59 at -08:00 is 1 January 2021 07:59:59 UTC.
+        const string expression = "NumFromDate(Join(\"\", FormatDateTime([ContractEndDate], ,\"yyyy-MM-ddzzz\", \"yyyy-MM-dd\"), \" 23:59:59-08:00\"))";
         Assert.Equal("132539615990000000", Text(expression, new() { ["ContractEndDate"] = "2020-12-31-08:00" }));
+    }
+
+    [Fact]
+    public void num_from_date_of_a_successfactors_end_date_in_pacific_time_as_in_microsofts_example()
+    {
+        const string expression = "NumFromDate(Join(\"\",FormatDateTime([endDate], ,\"M/d/yyyy hh:mm:ss tt\",\"yyyy-MM-dd\"),\" 23:59:59-08:00\"))";
+        Assert.Equal("132539615990000000", Text(expression, new() { ["endDate"] = "12/31/2020 12:00:00 AM" }));
     }
 
     [Fact]
@@ -122,7 +162,7 @@ public class DateFunctionTests
         Assert.Equal(ErrorCodes.InvalidDate, ErrorCode("FormatDateTime(\"23/01/2015\", , \"yyyy-MM-dd\", \"yyyyMMdd\")"));
 
     [Fact]
-    public void now_prints_the_pinned_clock_in_entras_format() =>
+    public void now_prints_the_pinned_clock_in_entras_format_as_in_microsofts_example() =>
         Assert.Equal("7/2/2021 3:33:38 PM", Text("Now()", context: Context(new DateTimeOffset(2021, 7, 2, 15, 33, 38, TimeSpan.Zero))));
 
     [Fact]

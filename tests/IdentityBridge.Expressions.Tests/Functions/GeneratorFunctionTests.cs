@@ -15,6 +15,13 @@ public class GeneratorFunctionTests
     }
 
     [Fact]
+    public void guid_has_the_shape_of_microsofts_sample_output()
+    {
+        // Microsoft's sample, 00aa00aa-bb11-cc22-dd33-44ee44ee44ee, is a placeholder: only its shape can be checked.
+        Assert.Matches("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", Text("Guid()")!);
+    }
+
+    [Fact]
     public void random_string_has_the_length_and_kinds_asked_for_as_in_microsofts_example()
     {
         // RandomString(6,3,0,0,3): six characters, three numbers and three lower-case letters.
@@ -46,25 +53,26 @@ public class GeneratorFunctionTests
     [Fact]
     public void random_string_is_at_most_256_characters()
     {
-        Assert.Equal(256, Text("RandomString(256)")!.Length);
-        Assert.Equal(ErrorCodes.InvalidArgument, ErrorCode("RandomString(257)"));
+        Assert.Equal(256, Text("RandomString(256,0,0,0,0)")!.Length);
+        Assert.Equal(ErrorCodes.InvalidArgument, ErrorCode("RandomString(257,0,0,0,0)"));
     }
 
     [Fact]
     public void random_string_whose_minimums_exceed_its_length_is_an_error() =>
-        Assert.Equal(ErrorCodes.InvalidArgument, ErrorCode("RandomString(3,2,2)"));
+        Assert.Equal(ErrorCodes.InvalidArgument, ErrorCode("RandomString(3,2,2,0,0)"));
 
     [Fact]
     public void random_string_that_avoids_every_digit_cannot_have_numbers() =>
         Assert.Equal(ErrorCodes.InvalidArgument, ErrorCode("RandomString(5,1,0,0,0,\"0123456789\")"));
 
     [Fact]
-    public void default_domain_is_the_tenants_default_verified_domain()
-    {
+    public void default_domain_is_the_tenants_default_verified_domain() =>
         Assert.Equal("contoso.com", Text("DefaultDomain()", context: Context(defaultDomain: "contoso.com")));
+
+    [Fact]
+    public void default_domain_completes_a_user_principal_name_as_in_microsofts_example() =>
         Assert.Equal("jsmith@contoso.com", Text("Join(\"@\", [mailNickname], DefaultDomain())",
             new() { ["mailNickname"] = "jsmith" }, Context(defaultDomain: "contoso.com")));
-    }
 
     [Fact]
     public void default_domain_without_one_is_an_error() =>

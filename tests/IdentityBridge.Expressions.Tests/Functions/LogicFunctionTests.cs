@@ -62,7 +62,7 @@ public class LogicFunctionTests
     }
 
     [Fact]
-    public void ignore_flow_if_null_or_empty_drops_the_attribute_from_the_flow()
+    public void ignore_flow_if_null_or_empty_drops_a_null_or_empty_department_as_in_microsofts_example()
     {
         var empty = Evaluate("IgnoreFlowIfNullOrEmpty([department])", new() { ["department"] = "" });
         Assert.True(empty.FlowIgnored);
@@ -79,6 +79,27 @@ public class LogicFunctionTests
         Assert.Equal("Sales", result.Value.Text);
     }
 
+    [Theory]
+    [InlineData("3444", "Prof.")]
+    [InlineData("3445", "Prof. Dr.")]
+    [InlineData("9999", null)]
+    [InlineData(null, null)]
+    public void ignore_flow_if_null_or_empty_drops_a_title_that_switch_leaves_empty_as_in_microsofts_example(string? prefix, string? expected)
+    {
+        const string expression = "IgnoreFlowIfNullOrEmpty(Switch([prefix], \"\", \"3443\", \"Dr.\", \"3444\", \"Prof.\", \"3445\", \"Prof. Dr.\"))";
+        var result = Evaluate(expression, prefix is null ? [] : new() { ["prefix"] = prefix });
+        Assert.Equal(expected is null, result.FlowIgnored);
+        Assert.Equal(expected, result.Value.Text);
+    }
+
+    [Fact]
+    public void ignore_flow_if_null_or_empty_may_wrap_a_whole_iif_as_in_microsofts_example()
+    {
+        const string expression = "IgnoreFlowIfNullOrEmpty(IIF([country]=\"USA\",[region],\"\"))";
+        Assert.Equal("West", Text(expression, new() { ["country"] = "USA", ["region"] = "West" }));
+        Assert.True(Evaluate(expression, new() { ["country"] = "Canada", ["region"] = "West" }).FlowIgnored);
+    }
+
     [Fact]
     public void ignore_flow_if_null_or_empty_inside_another_function_still_drops_the_attribute() =>
         Assert.True(Evaluate("ToUpper(IgnoreFlowIfNullOrEmpty([department]))").FlowIgnored);
@@ -90,6 +111,22 @@ public class LogicFunctionTests
         Assert.Equal("USA", Text(expression, new() { ["country"] = "USA", ["department"] = "Finance" }));
         Assert.Equal("Finance", Text(expression, new() { ["country"] = "Canada", ["department"] = "Finance" }));
     }
+
+    [Theory]
+    [InlineData("USA", "CA", "True")]
+    [InlineData("USA", "WA", "False")]
+    [InlineData("Canada", "CA", "False")]
+    public void nested_iif_along_the_true_branch_is_an_and_as_in_microsofts_example(string country, string state, string expected) =>
+        Assert.Equal(expected, Text("IIF([country]=\"USA\",IIF([state]=\"CA\",\"True\",\"False\"),\"False\")",
+            new() { ["country"] = country, ["state"] = state }));
+
+    [Theory]
+    [InlineData("USA", "WA", "True")]
+    [InlineData("Canada", "CA", "True")]
+    [InlineData("Canada", "WA", "False")]
+    public void nested_iif_along_the_false_branch_is_an_or_as_in_microsofts_example(string country, string state, string expected) =>
+        Assert.Equal(expected, Text("IIF([country]=\"USA\",\"True\",IIF([state]=\"CA\",\"True\",\"False\"))",
+            new() { ["country"] = country, ["state"] = state }));
 
     [Theory]
     [InlineData("IIF([n] = 5, \"y\", \"n\")", "y")]
@@ -124,7 +161,16 @@ public class LogicFunctionTests
         // Microsoft: the condition fails when an attribute in it is null or empty; use Switch instead (spec §3.3).
         Assert.Null(Text("IIF([country] = \"USA\", \"us\", \"other\")"));
         Assert.Null(Text("IIF([country] = \"USA\", \"us\", \"other\")", new() { ["country"] = "" }));
+        // One of Microsoft's unsupported examples: the check against "" fails too, so "Other" never comes out.
+        Assert.Null(Text("IIF([country]=\"\",\"Other\",[country])", new() { ["country"] = "" }));
     }
+
+    [Theory]
+    [InlineData(null, "Other")]
+    [InlineData("", "Other")]
+    [InlineData("USA", "USA")]
+    public void switch_with_an_empty_key_replaces_a_missing_country_as_in_microsofts_workaround(string? country, string expected) =>
+        Assert.Equal(expected, Text("Switch([country],[country],\"\",\"Other\")", country is null ? [] : new() { ["country"] = country }));
 
     [Fact]
     public void iif_evaluates_only_the_branch_it_takes() =>
@@ -135,14 +181,14 @@ public class LogicFunctionTests
         Assert.Equal("has mail", Text("IIF(IsPresent([mail]), \"has mail\", \"no mail\")", new() { ["mail"] = "a@b.c" }));
 
     [Fact]
-    public void is_null_is_true_only_for_a_missing_value()
+    public void is_null_is_true_only_for_a_missing_value_as_in_microsofts_example()
     {
         Assert.Equal("True", Text("IsNull([displayName])"));
         Assert.Equal("False", Text("IsNull([displayName])", new() { ["displayName"] = "" }));
     }
 
     [Fact]
-    public void is_null_or_empty_is_true_for_missing_and_empty_values_but_not_a_space()
+    public void is_null_or_empty_is_true_for_missing_and_empty_values_but_not_a_space_as_in_microsofts_example()
     {
         Assert.Equal("True", Text("IsNullOrEmpty([displayName])"));
         Assert.Equal("True", Text("IsNullOrEmpty([displayName])", new() { ["displayName"] = "" }));
@@ -158,10 +204,18 @@ public class LogicFunctionTests
     }
 
     [Fact]
-    public void is_present_picks_a_manager_in_a_switch_as_in_microsofts_example()
+    public void is_present_is_true_when_the_direct_manager_has_a_value_as_in_microsofts_example()
     {
-        // Switch(IsPresent([directManager]), [directManager], True, [skiplevelManager], False, [director]): the bare
-        // words True and False are the keys, matched against IsPresent's result.
+        Assert.Equal("True", Text("IsPresent([directManager])", new() { ["directManager"] = "direct" }));
+        Assert.Equal("False", Text("IsPresent([directManager])", new() { ["directManager"] = "" }));
+        Assert.Equal("False", Text("IsPresent([directManager])"));
+    }
+
+    [Fact]
+    public void switch_on_is_present_matches_the_words_true_and_false()
+    {
+        // Microsoft warns against IsPresent as Switch's source; it works only with True and False as keys, which the
+        // bare words give here.
         const string expression = "Switch(IsPresent([directManager]), [directManager], True, [skiplevelManager], False, [director])";
         Assert.Equal("skip", Text(expression, new() { ["directManager"] = "direct", ["skiplevelManager"] = "skip", ["director"] = "dir" }));
         Assert.Equal("dir", Text(expression, new() { ["skiplevelManager"] = "skip", ["director"] = "dir" }));
@@ -179,7 +233,7 @@ public class LogicFunctionTests
     }
 
     [Fact]
-    public void not_flips_a_boolean_as_in_microsofts_example()
+    public void not_flips_a_boolean()
     {
         Assert.Equal("False", Text("Not([accountEnabled])", new() { ["accountEnabled"] = ExpressionValue.True }));
         Assert.Equal("True", Text("Not([accountEnabled])", new() { ["accountEnabled"] = "False" }));
@@ -189,6 +243,21 @@ public class LogicFunctionTests
     [Fact]
     public void not_of_something_that_is_no_boolean_is_an_error() =>
         Assert.Equal(ErrorCodes.InvalidBoolean, ErrorCode("Not(\"yes\")"));
+
+    [Fact]
+    public void redact_hides_an_attribute_a_constant_and_a_random_string_from_the_logs_as_in_microsofts_examples()
+    {
+        var attribute = Evaluate("Redact([userPrincipalName])", new() { ["userPrincipalName"] = "john@contoso.com" });
+        Assert.Equal("john@contoso.com", attribute.Value.Text);
+        Assert.Equal("[Redact]", attribute.LogText);
+        var constant = Evaluate("Redact(\"StringToBeRedacted\")");
+        Assert.Equal("StringToBeRedacted", constant.Value.Text);
+        Assert.Equal("[Redact]", constant.LogText);
+        var random = Evaluate("Redact(RandomString(6,3,0,0,3))");
+        Assert.Equal(6, random.Value.Text!.Length);
+        Assert.True(random.Redacted);
+        Assert.Equal("[Redact]", random.LogText);
+    }
 
     [Fact]
     public void redact_keeps_the_value_and_marks_it_for_the_logs()
@@ -205,6 +274,52 @@ public class LogicFunctionTests
         const string expression = "Switch([state], \"Australia/Sydney\", \"NSW\", \"Australia/Sydney\",\"QLD\", \"Australia/Brisbane\", \"SA\", \"Australia/Adelaide\")";
         Assert.Equal("Australia/Brisbane", Text(expression, new() { ["state"] = "QLD" }));
         Assert.Equal("Australia/Sydney", Text(expression, new() { ["state"] = "WA" }));
+    }
+
+    [Theory]
+    [InlineData("True")]
+    [InlineData("true")]
+    [InlineData("TRUE")]
+    public void switch_on_a_lowered_source_compares_without_regard_to_case_as_in_microsofts_example(string statusFlag) =>
+        Assert.Equal("1", Text("Switch(ToLower([statusFlag]), \"0\", \"true\", \"1\", \"false\", \"0\")", new() { ["statusFlag"] = statusFlag }));
+
+    [Fact]
+    public void switch_with_an_empty_key_maps_an_empty_source_as_in_microsofts_example()
+    {
+        const string expression = "Switch([statusFlag], \"Default Value\", \"true\", \"1\", \"\", \"0\")";
+        Assert.Equal("0", Text(expression, new() { ["statusFlag"] = "" }));
+        Assert.Equal("1", Text(expression, new() { ["statusFlag"] = "true" }));
+        Assert.Equal("Default Value", Text(expression, new() { ["statusFlag"] = "maybe" }));
+    }
+
+    [Theory]
+    [InlineData("Company A", "A")]
+    [InlineData("Company B", "B")]
+    [InlineData("Company C", "External")]
+    public void nested_iif_gives_what_microsofts_company_switch_gives_as_in_microsofts_example(string companyName, string expected)
+    {
+        // Microsoft writes the Switch form as switch(...) in lower case, although it says the syntax is case-sensitive;
+        // function names are case-sensitive here, so it is written Switch.
+        var source = new AttributeBag { ["companyName"] = companyName };
+        Assert.Equal(expected, Text("IIF([companyName] = \"Company A\", \"A\", IIF([companyName] = \"Company B\", \"B\", \"External\"))", source));
+        Assert.Equal(expected, Text("Switch([companyName], \"External\", \"Company A\", \"A\", \"Company B\", \"B\")", source));
+    }
+
+    [Fact]
+    public void switch_defaulting_to_its_source_inside_ignore_flow_as_in_microsofts_example()
+    {
+        const string expression = "IgnoreFlowIfNullOrEmpty(Switch([companyName], [companyName], \"Company A\", \"A\", \"Company B\", \"B\"))";
+        Assert.Equal("A", Text(expression, new() { ["companyName"] = "Company A" }));
+        Assert.Equal("Contoso", Text(expression, new() { ["companyName"] = "Contoso" }));
+        Assert.True(Evaluate(expression).FlowIgnored);
+    }
+
+    [Fact]
+    public void switch_in_lower_case_as_microsoft_writes_it_in_prose_is_an_unknown_function()
+    {
+        var compiled = MappingExpression.Compile("switch([companyName], \"External\", \"Company A\", \"A\", \"Company B\", \"B\")");
+        Assert.Equal(ErrorCodes.UnknownFunction, compiled.Errors[0].Code);
+        Assert.Contains("Did you mean Switch?", compiled.Errors[0].Message);
     }
 
     [Fact]

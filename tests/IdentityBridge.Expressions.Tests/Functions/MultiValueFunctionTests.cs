@@ -43,6 +43,14 @@ public class MultiValueFunctionTests
     }
 
     [Fact]
+    public void join_puts_a_comma_between_last_and_first_name_and_leaves_out_the_empty_string_as_in_microsofts_example() =>
+        Assert.Equal("Doe, John", Text("Join(\", \", \"\", [surname], [givenName])", new() { ["givenName"] = "John", ["surname"] = "Doe" }));
+
+    [Fact]
+    public void join_leaves_out_empty_values_of_a_multi_valued_source() =>
+        Assert.Equal("a|b", Text("Join(\"|\", Split(\"a,,b\", \",\"))"));
+
+    [Fact]
     public void join_leaves_out_missing_sources() =>
         Assert.Equal("John", Text("Join(\" \", [givenName], [surname])", new() { ["givenName"] = "John" }));
 
@@ -64,9 +72,33 @@ public class MultiValueFunctionTests
     [Fact]
     public void split_turns_a_string_into_a_multi_valued_attribute_as_in_microsofts_example()
     {
-        var value = Value("Split([extensionAttribute5], \",\")", new() { ["extensionAttribute5"] = "PermissionSetOne,PermissionSetTwo" });
+        var value = Value("Split([extensionAttribute5], \",\")", new() { ["extensionAttribute5"] = "PermissionSetOne, PermissionSetTwo" });
         Assert.Equal(ValueKind.MultiValued, value.Kind);
         Assert.Equal(["PermissionSetOne", "PermissionSetTwo"], value.Values.Select(v => v.Text));
+    }
+
+    [Fact]
+    public void split_of_a_join_gives_alias_and_primary_proxy_addresses_as_in_microsofts_example()
+    {
+        const string expression = """
+            Split(
+                Join(",",
+                    Append("smtp:", Join("@", NormalizeDiacritics(StripSpaces(Join(".", [givenName], [surname]))), "contoso.onmicrosoft.com")),
+                    Append("SMTP:", Join("@", NormalizeDiacritics(StripSpaces(Join(".", [givenName], [surname]))), "contoso.com"))
+                ),
+                ","
+            )
+            """;
+        var value = Value(expression, new() { ["givenName"] = "John", ["surname"] = "Doe" });
+        Assert.Equal(["smtp:John.Doe@contoso.onmicrosoft.com", "SMTP:John.Doe@contoso.com"], value.Values.Select(v => v.Text));
+    }
+
+    [Fact]
+    public void split_keeps_the_space_after_a_delimiter_until_the_result_is_trimmed()
+    {
+        // Inside an expression a part keeps its leading space, as .NET's String.Split leaves it; only the result that
+        // flows is trimmed, as Microsoft's Split example shows.
+        Assert.Equal("2", Text("Len(Item(Split(\"a, b\", \",\"), 2))"));
     }
 
     [Fact]

@@ -12,8 +12,8 @@ public class ReplaceTests
 
     [Fact]
     public void old_value_and_replacement_value_strip_a_known_domain_as_in_microsofts_example() =>
-        Assert.Equal("john.doe", Text("Replace([userPrincipalName], \"@contoso.com\", , ,\"\", ,)",
-            new() { ["userPrincipalName"] = "john.doe@contoso.com" }));
+        Assert.Equal("john.doe", Text("Replace([mail], \"@contoso.com\", , ,\"\", ,)",
+            new() { ["mail"] = "john.doe@contoso.com" }));
 
     [Fact]
     public void literal_replacement_is_case_sensitive_and_replaces_every_occurrence() =>
@@ -40,6 +40,18 @@ public class ReplaceTests
     [Fact]
     public void regex_pattern_removes_letters_and_underscores_as_in_microsofts_example() =>
         Assert.Equal("72", Text("Replace([mailNickname], , \"[a-zA-Z_]*\", , \"\", , )", new() { ["mailNickname"] = "john_doe72" }));
+
+    [Fact]
+    public void regex_pattern_removes_the_letters_of_an_object_ids_utf8_hex_behind_1000()
+    {
+        // Microsoft's example gives "100064303565343762312333930392343435612626135652636136306362633065346234" for
+        // the object id 00aa00aa-bb11-cc22-dd33-44ee44ee44ee, an output no semantics can give: the id's hex begins
+        // 3030 ("00"), and that output comes from another id. What the expression gives for that id is checked instead:
+        // its UTF-8 hex with the D of every 2D (the hyphens) removed.
+        Assert.Equal("100030306161303061612626231312636332322646433332343465653434656534346565",
+            Text("Join(\"\", 1000, Replace(ConvertToUTF8Hex([objectId]), , \"[a-zA-Z_]*\", , \"\", , ))",
+                new() { ["objectId"] = "00aa00aa-bb11-cc22-dd33-44ee44ee44ee" }));
+    }
 
     [Fact]
     public void regex_group_name_replaces_only_the_group_as_in_microsofts_example() =>

@@ -209,8 +209,29 @@ public class ParserTests
         Assert.Equal(ErrorCodes.FunctionWithoutParentheses, Error("Append([a], Now)").Code);
 
     [Fact]
-    public void decimal_numbers_are_refused_with_a_hint() =>
-        Assert.Contains("whole numbers", Error("Left([a], 1.5)").Message);
+    public void decimal_numbers_are_constants_that_stand_for_their_text()
+    {
+        // Microsoft's Len(42568.75) needs them.
+        Assert.Equal(new WordSyntax("42568.75"), Parse("42568.75"));
+        Assert.Equal(new WordSyntax("-1.5"), Parse("-1.5"));
+        Assert.Equal("Len(42568.75)", Parse("Len(42568.75)").ToString());
+        Assert.Contains("digits after", Error("Left([a], 1.)").Message);
+    }
+
+    [Fact]
+    public void a_decimal_number_where_a_whole_number_is_needed_is_an_evaluation_error() =>
+        Assert.Equal(ErrorCodes.InvalidNumber, MappingExpression.CompileValid("Left(\"abc\", 1.5)").Evaluate(new AttributeBag()).Error!.Code);
+
+    [Fact]
+    public void parameters_that_microsofts_reference_requires_cannot_be_left_out()
+    {
+        Assert.Equal(ErrorCodes.MissingArgument, Error("Join(, [a], [b])").Code);
+        Assert.Equal(ErrorCodes.WrongArgumentCount, Error("RandomString(6)").Code);
+        Assert.Equal(ErrorCodes.WrongArgumentCount, Error("RandomString(6,3,0,0)").Code);
+        Assert.Equal(ErrorCodes.MissingArgument, Error("RandomString(6,3,,0,3)").Code);
+        Assert.Equal(ErrorCodes.WrongArgumentCount, Error("Switch([a], \"d\")").Code);
+        Assert.Equal(ErrorCodes.MissingArgument, Error("Switch([a], \"d\", \"k\", )").Code);
+    }
 
     [Fact]
     public void numbers_beyond_64_bits_are_refused() =>

@@ -58,7 +58,7 @@ internal static class SyntaxGenerators
 
     private static Gen<int> ArgumentCount(FunctionSignature signature)
     {
-        if (signature.EvenArgumentCount) return Gen.Choose(1, 3).Select(pairs => pairs * 2);
+        if (signature.EvenArgumentCount) return Gen.Choose(signature.MinimumArguments / 2, 3).Select(pairs => pairs * 2);
         if (signature.MaximumArguments == int.MaxValue) return Gen.Choose(signature.MinimumArguments, signature.MinimumArguments + 3);
         var minimum = signature.ShortForm?.Count ?? signature.MinimumArguments;
         return Gen.Choose(minimum, signature.MaximumArguments);
