@@ -35,11 +35,15 @@ public static class TableAcl
         return table.Name == InstanceTables.User && operation == TableOperation.Read;
     }
 
+    /// <summary>True when the caller reads every row of the table, with no row filter.</summary>
+    public static bool ReadsEveryRow(Caller caller, TableDefinition table) =>
+        Allows(caller, table, TableOperation.Read) && (caller.IsAdmin || caller.HasRole(Caller.UserAdminRole));
+
     /// <summary>The rows of a table the caller may read: all of them, or only their own user record.</summary>
     public static EncodedQuery? ReadFilter(Caller caller, TableDefinition table, EncodedQuery query)
     {
         if (!Allows(caller, table, TableOperation.Read)) return null;
-        if (caller.IsAdmin || caller.HasRole(Caller.UserAdminRole)) return query;
+        if (ReadsEveryRow(caller, table)) return query;
         return query.And(new QueryCondition(TableDefinition.SysId, QueryOperator.Equals, caller.UserSysId));
     }
 }

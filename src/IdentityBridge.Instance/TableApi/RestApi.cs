@@ -361,10 +361,10 @@ public sealed class RestApi(Store store, Authenticator authenticator, RateLimite
             case TableOperation.Create:
                 var created = result.Row!.SysId;
                 context.Response.Headers.Location = $"{BaseUrl(context.Request)}/api/now/table/{table.Name}/{created}";
-                await RespondWithRecordAsync(context, caller, table, created, parameters, StatusCodes.Status201Created, generated);
+                await RespondWithRecordAsync(context, caller, table, created, result.Row, parameters, StatusCodes.Status201Created, generated);
                 break;
             case TableOperation.Write:
-                await RespondWithRecordAsync(context, caller, table, current!.SysId, parameters, StatusCodes.Status200OK, null);
+                await RespondWithRecordAsync(context, caller, table, current!.SysId, result.Row, parameters, StatusCodes.Status200OK, null);
                 break;
             default:
                 context.Response.StatusCode = StatusCodes.Status204NoContent;
@@ -373,16 +373,19 @@ public sealed class RestApi(Store store, Authenticator authenticator, RateLimite
     }
 
     private async Task RespondWithRecordAsync(HttpContext context, Caller caller, TableDefinition table, string sysId,
-        TableRequest parameters, int status, BusinessRules.Generated? generated)
+        RecordRow? written, TableRequest parameters, int status, BusinessRules.Generated? generated)
     {
         if (string.Equals(context.Request.Headers["X-no-response-body"].ToString(), "true", StringComparison.OrdinalIgnoreCase))
         {
             context.Response.StatusCode = status;
             return;
         }
-        // The writer may not be allowed to read what it wrote (a user without roles); answer with what it may see.
-        var row = await ReadAsync(caller, table, sysId, parameters, context.RequestAborted)
-                  ?? await store.GetAsync(table, sysId, parameters.Fields, parameters.Display != DisplayMode.Raw, context.RequestAborted);
+        // The record as written holds every column: it answers unless the client asked for display values or
+        // dot-walked fields, or the ACLs limit what the caller reads, which only a read applies.
+        var row = written is not null && parameters.Display == DisplayMode.Raw && TableAcl.ReadsEveryRow(caller, table) &&
+                  (parameters.Fields is null || parameters.Fields.All(f => !f.Contains('.')))
+            ? written
+            : await ReadAsync(caller, table, sysId, parameters, context.RequestAborted);
         if (row is null)
         {
             context.Response.StatusCode = status;
