@@ -163,7 +163,10 @@ public sealed partial class Store : IAsyncDisposable
             ? await ReadSortedPageAsync(session, query, sql, whereSql, order, cancellationToken)
             : await ReadPageAsync(session, query, sql, whereSql, order, cancellationToken);
         long? total = null;
-        if (query.IncludeTotal)
+        // A page that came back short, and not empty, is the last one: the total follows without counting.
+        if (query.IncludeTotal && rows.Count > 0 && rows.Count < query.Limit)
+            total = query.Offset + rows.Count;
+        else if (query.IncludeTotal)
         {
             var countSql = new SqlBuilder(Dialect, Tables, query.Table);
             var countWhere = new QueryCompiler(countSql).Where(query.Query);
@@ -183,7 +186,7 @@ public sealed partial class Store : IAsyncDisposable
         var outputs = Outputs(sql, query.Table, query.Fields, query.DisplayValues);
         var limit = sql.Param((long)Math.Max(0, query.Limit));
         var offset = sql.Param((long)Math.Max(0, query.Offset));
-        var text = $"SELECT {string.Join(", ", outputs.Select(o => o.Sql))} FROM {sql.From}{whereSql} ORDER BY {order} LIMIT {limit} OFFSET {offset}";
+        var text = $"SELECT {SelectList(outputs)} FROM {sql.From}{whereSql} ORDER BY {order} LIMIT {limit} OFFSET {offset}";
         var rows = new List<RecordRow>();
         await using var reader = await session.Command(text, sql.Parameters).ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken)) rows.Add(ReadRow(reader, outputs));
@@ -214,7 +217,7 @@ public sealed partial class Store : IAsyncDisposable
         var inList = string.Join(", ", keys.Select(k => page.Param(k)));
         var byKey = new Dictionary<string, RecordRow>(keys.Count, StringComparer.Ordinal);
         await using (var reader = await session.Command(
-                         $"SELECT {string.Join(", ", outputs.Select(o => o.Sql))} FROM {page.From} WHERE {SqlBuilder.RootAlias}.\"sys_id\" IN ({inList})",
+                         $"SELECT {SelectList(outputs)} FROM {page.From} WHERE {SqlBuilder.RootAlias}.\"sys_id\" IN ({inList})",
                          page.Parameters).ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
@@ -334,11 +337,19 @@ public sealed partial class Store : IAsyncDisposable
 
     // Reading whole records without display values is the common case; its select list depends on the table only.
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<TableDefinition, List<Output>> _wholeRecord = new();
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<List<Output>, string> _selectLists = new();
+
+    private string SelectList(List<Output> outputs) =>
+        _selectLists.TryGetValue(outputs, out var cached) ? cached : string.Join(", ", outputs.Select(o => o.Sql));
 
     private List<Output> Outputs(SqlBuilder sql, TableDefinition table, IReadOnlyList<string>? fields, bool displayValues)
     {
         if (fields is null && !displayValues)
-            return _wholeRecord.GetValue(table, t => BuildOutputs(new SqlBuilder(Dialect, Tables, t), t, null, false));
+        {
+            var whole = _wholeRecord.GetValue(table, t => BuildOutputs(new SqlBuilder(Dialect, Tables, t), t, null, false));
+            _selectLists.TryAdd(whole, string.Join(", ", whole.Select(o => o.Sql)));
+            return whole;
+        }
         return BuildOutputs(sql, table, fields, displayValues);
     }
 
