@@ -21,13 +21,18 @@ internal static class ApiResponse
 {
     public const string JsonContentType = "application/json;charset=UTF-8";
 
+    // ServiceNow writes text as UTF-8, not as \u escapes; a JSON API body is never read as HTML, so nothing needs
+    // escaping beyond what JSON itself requires.
+    public static readonly JsonWriterOptions WriterOptions =
+        new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static async Task WriteErrorAsync(HttpContext context, ApiError error)
     {
         var response = context.Response;
         response.StatusCode = error.Status;
         response.ContentType = JsonContentType;
         if (HttpMethods.IsHead(context.Request.Method)) return;
-        await using var writer = new Utf8JsonWriter(response.BodyWriter);
+        await using var writer = new Utf8JsonWriter(response.BodyWriter, WriterOptions);
         writer.WriteStartObject();
         writer.WriteStartObject("error");
         writer.WriteString("message", error.Message);

@@ -428,7 +428,7 @@ public sealed class RestApi(Store store, Authenticator authenticator, RateLimite
         response.StatusCode = status;
         response.ContentType = ApiResponse.JsonContentType;
         if (HttpMethods.IsHead(context.Request.Method)) return;
-        await using var writer = new Utf8JsonWriter(response.BodyWriter);
+        await using var writer = new Utf8JsonWriter(response.BodyWriter, ApiResponse.WriterOptions);
         writer.WriteStartObject();
         body(writer);
         writer.WriteEndObject();
