@@ -2,6 +2,7 @@ using System.Net;
 using IdentityBridge.Storage;
 using IdentityBridge.Tenant.Directory;
 using IdentityBridge.Tenant.Graph;
+using IdentityBridge.Tenant.Tokens;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -20,9 +21,10 @@ public sealed class TenantApp : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _housekeeping;
 
-    private TenantApp(WebApplication app, TenantDirectory directory)
+    private TenantApp(WebApplication app, TenantDirectory directory, TokenAuthority tokens)
     {
         _app = app;
+        Tokens = tokens;
         Directory = directory;
         var server = app.Services.GetRequiredService<IServer>();
         Addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
@@ -30,6 +32,7 @@ public sealed class TenantApp : IAsyncDisposable
     }
 
     public TenantDirectory Directory { get; }
+    public TokenAuthority Tokens { get; }
     public Store Store => Directory.Store;
     /// <summary>The tenant id (a GUID), fixed at first start.</summary>
     public string TenantId => Directory.TenantId;
@@ -46,7 +49,7 @@ public sealed class TenantApp : IAsyncDisposable
             PostgresConnectionString = options.PostgresConnectionString,
             PasswordIterations = options.PasswordIterations,
             Time = options.Time,
-        }, DirectoryTables.All, cancellationToken);
+        }, [.. DirectoryTables.All, .. TokenTables.All], cancellationToken);
 
     /// <summary>Opens the store and the directory without serving HTTP (for import and generation).</summary>
     public static async Task<TenantDirectory> OpenDirectoryAsync(TenantOptions options, CancellationToken cancellationToken = default)
@@ -69,9 +72,12 @@ public sealed class TenantApp : IAsyncDisposable
         var directory = await OpenDirectoryAsync(options, cancellationToken);
         try
         {
-            var app = Build(options, directory, logging);
+            var tokens = await TokenAuthority.OpenAsync(directory.Store, directory.TenantId, options.Time,
+                cancellationToken: cancellationToken);
+            options = options with { TokenValidator = options.TokenValidator ?? tokens.Validator };
+            var app = Build(options, directory, tokens, logging);
             await app.StartAsync(cancellationToken);
-            return new TenantApp(app, directory);
+            return new TenantApp(app, directory, tokens);
         }
         catch
         {
@@ -80,7 +86,7 @@ public sealed class TenantApp : IAsyncDisposable
         }
     }
 
-    private static WebApplication Build(TenantOptions options, TenantDirectory directory, Action<ILoggingBuilder>? logging)
+    private static WebApplication Build(TenantOptions options, TenantDirectory directory, TokenAuthority tokens, Action<ILoggingBuilder>? logging)
     {
         var builder = WebApplication.CreateSlimBuilder();
         var urls = options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -118,7 +124,7 @@ public sealed class TenantApp : IAsyncDisposable
         {
             if (context.Request.Path.StartsWithSegments("/v1.0", StringComparison.OrdinalIgnoreCase))
                 await errors.InvokeAsync(context, () => graph.HandleAsync(context));
-            else await next(context);
+            else if (!await TokenEndpoints.TryHandleAsync(context, tokens)) await next(context);
         });
         return app;
     }
@@ -171,6 +177,7 @@ public sealed class TenantApp : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         await Directory.Store.DisposeAsync();
+        Tokens.Dispose();
         _stopping.Dispose();
     }
 }
