@@ -5,6 +5,7 @@ var root = new RootCommand(
     "IdentityBridge: a ServiceNow-compatible instance, an Entra-compatible tenant, and the provisioning and sign-in " +
     "between them, with a doctor that says why it breaks.");
 root.Subcommands.Add(InstanceCommand.Create());
+root.Subcommands.Add(TenantCommand.Create());
 root.Subcommands.Add(LogsCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(ExprCommand.Create());

@@ -2,20 +2,32 @@ using System.CommandLine;
 
 namespace IdentityBridge.Cli.Commands;
 
-/// <summary>The options that choose an instance's store, shared by every verb that opens one.</summary>
+/// <summary>
+/// The options that choose a part's store (<c>--data</c> for SQLite, <c>--postgres</c>), shared by every verb that
+/// opens one. The instance reads <c>IDBRIDGE_DATA</c> and <c>IDBRIDGE_POSTGRES</c>; the tenant its own
+/// <c>IDBRIDGE_TENANT_*</c> variables, so that both can run side by side from one environment.
+/// </summary>
 internal sealed class StoreOptionsBinding
 {
-    public Option<string> Data { get; } = new("--data")
+    public StoreOptionsBinding(string part = "instance", string environmentPrefix = "IDBRIDGE_")
     {
-        Description = "Directory of the instance's SQLite database (instance.db). Env: IDBRIDGE_DATA.",
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("IDBRIDGE_DATA") ?? "./data/instance",
-    };
+        var dataVariable = environmentPrefix + "DATA";
+        var postgresVariable = environmentPrefix + "POSTGRES";
+        Data = new Option<string>("--data")
+        {
+            Description = $"Directory of the {part}'s SQLite database ({part}.db). Env: {dataVariable}.",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable(dataVariable) ?? $"./data/{part}",
+        };
+        Postgres = new Option<string?>("--postgres")
+        {
+            Description = $"Npgsql connection string; the {part} then runs on PostgreSQL instead of SQLite. Env: {postgresVariable}.",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable(postgresVariable),
+        };
+    }
 
-    public Option<string?> Postgres { get; } = new("--postgres")
-    {
-        Description = "Npgsql connection string; the instance then runs on PostgreSQL instead of SQLite. Env: IDBRIDGE_POSTGRES.",
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("IDBRIDGE_POSTGRES"),
-    };
+    public Option<string> Data { get; }
+
+    public Option<string?> Postgres { get; }
 
     public void AddTo(Command command)
     {
