@@ -28,6 +28,18 @@ internal sealed partial class GraphApi
                           (!selection.Explicit || (request.Option("$select") ?? "").Split(',').Any(s => s.Trim().Equals("members", StringComparison.OrdinalIgnoreCase)));
         var size = request.Top();
         var token = request.Option("$skiptoken") ?? request.Option("$deltatoken");
+        if (string.Equals(token, "latest", StringComparison.OrdinalIgnoreCase) && request.Option("$skiptoken") is null)
+        {
+            // Graph's $deltatoken=latest: no objects, only a deltaLink from now on, for a client that needs no first round.
+            var now = await directory.CurrentSequenceAsync(request.Aborted);
+            await request.WriteAsync(StatusCodes.Status200OK, new JsonObject
+            {
+                ["@odata.context"] = request.Root + "$metadata#" + selection.ContextSuffix(type.EntitySet),
+                ["value"] = new JsonArray(),
+                ["@odata.deltaLink"] = request.LinkWith("$deltatoken", GraphRequest.Token("c|" + Number(now)), "$skiptoken"),
+            });
+            return;
+        }
         var text = token is null ? null : GraphRequest.ReadToken(token);
         if (token is not null && text is null) throw InvalidDeltaToken();
 

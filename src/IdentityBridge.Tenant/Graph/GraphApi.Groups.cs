@@ -80,7 +80,8 @@ internal sealed partial class GraphApi
 
     // ---- members --------------------------------------------------------------------------------------------
 
-    private async Task ListMembersAsync(GraphRequest request, string id)
+    /// <param name="memberType">Only members of this type (<c>user</c>, <c>group</c>), for a cast segment; null for all.</param>
+    private async Task ListMembersAsync(GraphRequest request, string id, string? memberType = null)
     {
         Require(request, GraphPermissions.ReadGroups);
         request.Allow("$select", "$top", "$skiptoken", "$count");
@@ -88,7 +89,9 @@ internal sealed partial class GraphApi
         var count = request.Count();
         var group = await FindGroupAsync(id, request.Aborted);
         var after = ReadKeyToken(request);
-        var query = EncodedQuery.Where("group_id", group.SysId);
+        var members = EncodedQuery.Where("group_id", group.SysId);
+        if (memberType is not null) members = members.And(new QueryCondition("member_type", QueryOperator.Equals, memberType));
+        var query = members;
         if (after is not null) query = query.And(new QueryCondition(TableDefinition.SysId, QueryOperator.GreaterThan, after));
         var rows = (await Store.QueryAsync(new RecordQuery
         {
@@ -98,14 +101,21 @@ internal sealed partial class GraphApi
         }, request.Aborted)).Rows;
         var page = rows.Take(top).ToList();
         var objects = await MemberObjectsAsync(request, page.Select(r => (r["member_id"]!, r["member_type"]!)).ToList());
-        var body = new JsonObject { ["@odata.context"] = request.Root + "$metadata#directoryObjects" };
-        if (count) body["@odata.count"] = await Store.CountAsync(DirectoryTables.GroupMember, EncodedQuery.Where("group_id", group.SysId), request.Aborted);
+        var body = new JsonObject { ["@odata.context"] = request.Root + "$metadata#" + MembersContext(memberType) };
+        if (count) body["@odata.count"] = await Store.CountAsync(DirectoryTables.GroupMember, members, request.Aborted);
         body["value"] = new JsonArray(objects.ToArray());
         if (rows.Count > top) body["@odata.nextLink"] = request.LinkWith("$skiptoken", GraphRequest.Token("k|" + page[^1].SysId));
         await request.WriteAsync(StatusCodes.Status200OK, body);
     }
 
-    private async Task ListTransitiveMembersAsync(GraphRequest request, string id)
+    private static string MembersContext(string? memberType) => memberType switch
+    {
+        "user" => "users",
+        "group" => "groups",
+        _ => "directoryObjects",
+    };
+
+    private async Task ListTransitiveMembersAsync(GraphRequest request, string id, string? memberType = null)
     {
         Require(request, GraphPermissions.ReadGroups);
         request.Allow("$select", "$top", "$skiptoken", "$count");
@@ -136,11 +146,12 @@ internal sealed partial class GraphApi
                 if (row["member_type"] == "group" && visited.Add(memberId)) queue.Enqueue(memberId);
             }
         }
-        var remaining = members.Where(m => after is null || string.CompareOrdinal(m.Key, after) > 0).ToList();
+        var ofType = members.Where(m => memberType is null || m.Value == memberType).ToList();
+        var remaining = ofType.Where(m => after is null || string.CompareOrdinal(m.Key, after) > 0).ToList();
         var page = remaining.Take(top).ToList();
         var objects = await MemberObjectsAsync(request, page.Select(m => (m.Key, m.Value)).ToList());
-        var body = new JsonObject { ["@odata.context"] = request.Root + "$metadata#directoryObjects" };
-        if (count) body["@odata.count"] = members.Count;
+        var body = new JsonObject { ["@odata.context"] = request.Root + "$metadata#" + MembersContext(memberType) };
+        if (count) body["@odata.count"] = ofType.Count;
         body["value"] = new JsonArray(objects.ToArray());
         if (remaining.Count > top) body["@odata.nextLink"] = request.LinkWith("$skiptoken", GraphRequest.Token("k|" + page[^1].Key));
         await request.WriteAsync(StatusCodes.Status200OK, body);

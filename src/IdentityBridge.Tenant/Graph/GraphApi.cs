@@ -67,6 +67,10 @@ internal sealed partial class GraphApi(TenantDirectory directory, TenantOptions 
                 return Get() ? DeltaAsync(r, GraphType.User) : null;
             case 2 when Is(0, "groups") && Is(1, "delta"):
                 return Get() ? DeltaAsync(r, GraphType.Group) : null;
+            case 2 when Is(0, "users") && Is(1, "$count"):
+                return Get() ? CountAsync(r, GraphType.User, DirectoryTables.User, [NotDeleted], GraphPermissions.ReadUsers) : null;
+            case 2 when Is(0, "groups") && Is(1, "$count"):
+                return Get() ? CountAsync(r, GraphType.Group, DirectoryTables.Group, [], GraphPermissions.ReadGroups) : null;
             case 2 when Is(0, "users"):
                 return Get() ? GetUserAsync(r, s[1]) : Patch() ? UpdateUserAsync(r, s[1]) : Delete() ? DeleteUserAsync(r, s[1]) : null;
             case 2 when Is(0, "groups"):
@@ -81,6 +85,10 @@ internal sealed partial class GraphApi(TenantDirectory directory, TenantOptions 
                 return Get() ? ListMembersAsync(r, s[1]) : null;
             case 3 when Is(0, "groups") && Is(2, "transitiveMembers"):
                 return Get() ? ListTransitiveMembersAsync(r, s[1]) : null;
+            case 4 when Is(0, "groups") && Is(2, "members") && MemberCast(s[3]) is { } memberType:
+                return Get() ? ListMembersAsync(r, s[1], memberType) : null;
+            case 4 when Is(0, "groups") && Is(2, "transitiveMembers") && MemberCast(s[3]) is { } transitiveType:
+                return Get() ? ListTransitiveMembersAsync(r, s[1], transitiveType) : null;
             case 4 when Is(0, "groups") && Is(2, "members") && Is(3, "$ref"):
                 return Post() ? AddMemberAsync(r, s[1]) : null;
             case 5 when Is(0, "groups") && Is(2, "members") && Is(4, "$ref"):
@@ -99,6 +107,17 @@ internal sealed partial class GraphApi(TenantDirectory directory, TenantOptions 
                 throw GraphException.BadRequest($"Resource not found for the segment '{s[^1]}'.");
         }
     }
+
+    /// <summary>
+    /// The member type of a cast segment (<c>/members/microsoft.graph.user</c>, or <c>graph.user</c> as the SDKs
+    /// write it), or null when the segment is no cast.
+    /// </summary>
+    private static string? MemberCast(string segment) => segment.ToLowerInvariant() switch
+    {
+        "microsoft.graph.user" or "graph.user" => "user",
+        "microsoft.graph.group" or "graph.group" => "group",
+        _ => null,
+    };
 
     // ---- authentication and permissions ---------------------------------------------------------------------
 
@@ -186,6 +205,32 @@ internal sealed partial class GraphApi(TenantDirectory directory, TenantOptions 
             body["@odata.nextLink"] = request.LinkWith("$skiptoken",
                 GraphRequest.Token(orderBy is null ? "k|" + page[^1].SysId : "o|" + (offset + top).ToString(System.Globalization.CultureInfo.InvariantCulture)));
         await request.WriteAsync(StatusCodes.Status200OK, body);
+    }
+
+    /// <summary>
+    /// <c>GET /users/$count</c> and <c>/groups/$count</c>: the number of objects matching <c>$filter</c>, as
+    /// <c>text/plain</c>. Like <c>$count=true</c> it is an advanced query, so it needs <c>ConsistencyLevel: eventual</c>.
+    /// </summary>
+    private async Task CountAsync(GraphRequest request, GraphType type, TableDefinition table,
+        IReadOnlyList<QueryCondition> required, string[] permissions)
+    {
+        Require(request, permissions);
+        request.Allow("$filter");
+        if (!string.Equals(request.Context.Request.Headers["ConsistencyLevel"].ToString(), "eventual", StringComparison.OrdinalIgnoreCase))
+            throw GraphException.BadRequest("$count is an advanced query: send the header 'ConsistencyLevel: eventual' with it.");
+        var filterText = request.Option("$filter");
+        IReadOnlyList<IReadOnlyList<QueryCondition>> filter = string.IsNullOrWhiteSpace(filterText) ? [] : ODataFilter.Parse(filterText, type);
+        var query = ODataFilter.ToQuery(filter, required);
+        // A value that does not fit its property is the client's mistake, as on a list, not a condition to leave out.
+        var probe = await Store.QueryAsync(new RecordQuery
+        {
+            Table = table, Query = query, Fields = [TableDefinition.SysId], Limit = 1, InvalidQueryReturnsNoRows = true,
+        }, request.Aborted);
+        if (probe.DroppedTerms.Count > 0) throw GraphException.BadRequest("Invalid filter clause: a value does not fit its property.");
+        var count = await Store.CountAsync(table, query, request.Aborted);
+        request.Context.Response.StatusCode = StatusCodes.Status200OK;
+        request.Context.Response.ContentType = "text/plain;charset=utf-8";
+        await request.Context.Response.WriteAsync(count.ToString(System.Globalization.CultureInfo.InvariantCulture), request.Aborted);
     }
 
     /// <summary>
