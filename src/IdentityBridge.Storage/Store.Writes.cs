@@ -23,6 +23,89 @@ public sealed partial class Store
         WriteOptions options, CancellationToken cancellationToken)
     {
         await using var session = await SessionAsync(cancellationToken);
+        var (error, stored) = await BuildInsertAsync(session, table, values, options, Now(), cancellationToken);
+        if (error is not null) return error;
+        var (text, parameters) = InsertStatement(table, stored!, onConflictDoNothing: false);
+        try
+        {
+            using (await WriteLockAsync(cancellationToken))
+                await session.Command(text, parameters).ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (Exception e) when (Dialect.IsUniqueViolation(e))
+        {
+            return await DuplicateAsync(session, table, stored!, "insert", cancellationToken);
+        }
+        return WriteResult.Ok(ToRow(table, stored!));
+    }
+
+    /// <summary>
+    /// Inserts many records in one transaction, each converted and validated exactly as <see cref="InsertAsync"/>
+    /// does, and answers one result per row in order. A row that is invalid or breaks a unique key (also against an
+    /// earlier row of the same batch) is refused alone, with the same error InsertAsync gives; the others are
+    /// written. On SQLite the batch holds the write gate throughout and reuses one prepared INSERT per column set;
+    /// on PostgreSQL it is one transaction. An exception (not a refused row) rolls the whole batch back.
+    /// </summary>
+    public async Task<IReadOnlyList<WriteResult>> InsertManyAsync(TableDefinition table,
+        IReadOnlyList<IReadOnlyDictionary<string, string?>> rows, WriteOptions options, CancellationToken cancellationToken = default)
+    {
+        var results = new WriteResult[rows.Count];
+        if (rows.Count == 0) return results;
+        if (table.Name == Dictionary.Table)
+        {
+            // Dictionary rows change the schema; they go one at a time through their own path.
+            for (var i = 0; i < rows.Count; i++) results[i] = await InsertAsync(table, rows[i], options, cancellationToken);
+            return results;
+        }
+
+        await using var session = await SessionAsync(cancellationToken);
+        var now = Now();
+        using (await WriteLockAsync(cancellationToken))
+        {
+            await session.ExecuteAsync(Dialect.BeginWrite, cancellationToken);
+            try
+            {
+                for (var i = 0; i < rows.Count; i++)
+                {
+                    var (error, stored) = await BuildInsertAsync(session, table, rows[i], options, now, cancellationToken);
+                    if (error is not null)
+                    {
+                        results[i] = error;
+                        continue;
+                    }
+                    // ON CONFLICT DO NOTHING refuses a duplicate without failing the statement, which on PostgreSQL
+                    // would abort the whole transaction.
+                    var (text, parameters) = InsertStatement(table, stored!, onConflictDoNothing: true);
+                    results[i] = await session.Command(text, parameters).ExecuteNonQueryAsync(cancellationToken) == 0
+                        ? await DuplicateAsync(session, table, stored!, "insert", cancellationToken)
+                        : WriteResult.Ok(ToRow(table, stored!));
+                }
+                await session.ExecuteAsync("COMMIT", cancellationToken);
+            }
+            catch
+            {
+                try
+                {
+                    await session.ExecuteAsync("ROLLBACK", CancellationToken.None);
+                }
+                catch (System.Data.Common.DbException)
+                {
+                    // The connection itself failed; the failure worth reporting is the one that got here.
+                }
+                throw;
+            }
+        }
+        return results;
+    }
+
+    /// <summary>
+    /// The stored values of a new record: defaults, the given values converted and validated, the system fields and
+    /// the calculated columns; or the error that refuses it. Shared by <see cref="InsertRecordAsync"/> and
+    /// <see cref="InsertManyAsync"/>.
+    /// </summary>
+    private async Task<(WriteResult? Error, Dictionary<string, object?>? Stored)> BuildInsertAsync(Session session,
+        TableDefinition table, IReadOnlyDictionary<string, string?> values, WriteOptions options, string now,
+        CancellationToken cancellationToken)
+    {
         var stored = new Dictionary<string, object?>(StringComparer.Ordinal);
         var wire = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var column in table.Columns)
@@ -32,11 +115,10 @@ public sealed partial class Store
             wire[column.Name] = column.DefaultValue;
         }
         var error = await ApplyAsync(session, table, values, options, stored, wire, cancellationToken);
-        if (error is not null) return error;
+        if (error is not null) return (error, null);
 
         var sysId = values.GetValueOrDefault(TableDefinition.SysId)?.Trim().ToLowerInvariant();
         sysId = SysIds.IsSysId(sysId) ? sysId! : SysIds.New();
-        var now = Now();
         stored[TableDefinition.SysId] = sysId;
         stored[TableDefinition.CreatedOn] = now;
         stored[TableDefinition.CreatedBy] = options.Actor;
@@ -46,21 +128,22 @@ public sealed partial class Store
         foreach (var (name, value) in stored)
             if (name.StartsWith("sys_", StringComparison.Ordinal)) wire[name] = ValueCodec.FromStored(table.Column(name)!, value);
         Calculate(table, stored, wire);
+        return (null, stored);
+    }
 
+    /// <summary>
+    /// The INSERT of one record's stored values. Records with the same set of columns get the same text, so a
+    /// session that keeps statements prepared runs it without parsing it again.
+    /// </summary>
+    private (string Text, IReadOnlyList<KeyValuePair<string, object?>> Parameters) InsertStatement(TableDefinition table,
+        Dictionary<string, object?> stored, bool onConflictDoNothing)
+    {
         var builder = new SqlBuilder(Dialect, Tables, table);
         var names = stored.Keys.ToList();
         var text = $"INSERT INTO {SqlDialect.Quote(table.Name)} ({string.Join(", ", names.Select(SqlDialect.Quote))}) " +
-                   $"VALUES ({string.Join(", ", names.Select(n => builder.Param(stored[n])))})";
-        try
-        {
-            using (await WriteLockAsync(cancellationToken))
-                await session.Command(text, builder.Parameters).ExecuteNonQueryAsync(cancellationToken);
-        }
-        catch (Exception e) when (Dialect.IsUniqueViolation(e))
-        {
-            return await DuplicateAsync(session, table, stored, "insert", cancellationToken);
-        }
-        return WriteResult.Ok(ToRow(table, stored));
+                   $"VALUES ({string.Join(", ", names.Select(n => builder.Param(stored[n])))})" +
+                   (onConflictDoNothing ? " ON CONFLICT DO NOTHING" : "");
+        return (text, builder.Parameters);
     }
 
     /// <summary>Updates the given fields of one record; a write that changes nothing leaves sys_mod_count alone.</summary>
@@ -119,7 +202,15 @@ public sealed partial class Store
     /// sys_id. Concurrent callers never lose a count, as a read followed by a write would (failed logins racing past
     /// the lockout threshold).
     /// </summary>
-    public async Task<long?> IncrementAsync(TableDefinition table, string sysId, string column, WriteOptions options,
+    public Task<long?> IncrementAsync(TableDefinition table, string sysId, string column, WriteOptions options,
+        CancellationToken cancellationToken = default) =>
+        AddAsync(table, sysId, column, 1, options, cancellationToken);
+
+    /// <summary>
+    /// Adds <paramref name="amount"/> to an integer column in a single statement and answers the new value, or null
+    /// when no record has the sys_id (a bulk load takes a run of sequence numbers at once this way).
+    /// </summary>
+    public async Task<long?> AddAsync(TableDefinition table, string sysId, string column, long amount, WriteOptions options,
         CancellationToken cancellationToken = default)
     {
         if (table.Column(column) is not { Type: ColumnType.Integer, ReadOnly: false })
@@ -130,10 +221,10 @@ public sealed partial class Store
         using (await WriteLockAsync(cancellationToken))
         {
             var command = session.Command(
-                $"UPDATE {SqlDialect.Quote(table.Name)} SET {quoted} = COALESCE({quoted}, 0) + 1, " +
+                $"UPDATE {SqlDialect.Quote(table.Name)} SET {quoted} = COALESCE({quoted}, 0) + @p3, " +
                 "\"sys_mod_count\" = COALESCE(\"sys_mod_count\", 0) + 1, \"sys_updated_on\" = @p1, \"sys_updated_by\" = @p2 " +
                 $"WHERE \"sys_id\" = @p0 RETURNING {quoted}",
-                [new("p0", sysId), new("p1", Now()), new("p2", options.Actor)]);
+                [new("p0", sysId), new("p1", Now()), new("p2", options.Actor), new("p3", amount)]);
             var value = await command.ExecuteScalarAsync(cancellationToken);
             return value is null or DBNull ? null : Convert.ToInt64(value, CultureInfo.InvariantCulture);
         }

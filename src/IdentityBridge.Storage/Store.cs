@@ -159,7 +159,9 @@ public sealed partial class Store : IAsyncDisposable
 
         var whereSql = where is null ? "" : " WHERE " + where;
         await using var session = await SessionAsync(cancellationToken);
-        var rows = query.Query.Order.Count > 0 && query.Limit > 1 && (query.Fields is null || query.Fields.Count > NarrowFields)
+        // Ordered by the key alone (keyset paging), the key's index serves the order without a sort: one step reads it.
+        var byKeyOnly = query.Query.Order is [{ Field: TableDefinition.SysId }];
+        var rows = query.Query.Order.Count > 0 && !byKeyOnly && query.Limit > 1 && (query.Fields is null || query.Fields.Count > NarrowFields)
             ? await ReadSortedPageAsync(session, query, sql, whereSql, order, cancellationToken)
             : await ReadPageAsync(session, query, sql, whereSql, order, cancellationToken);
         long? total = null;
