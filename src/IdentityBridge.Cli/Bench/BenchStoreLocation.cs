@@ -28,18 +28,26 @@ internal sealed class BenchStoreLocation
     /// <summary>The instance's options without its admin password; the bench sets a new one on every run.</summary>
     public InstanceOptions Instance { get; }
     public string Description { get; }
+    /// <summary>The SQLite store's directory, or null on PostgreSQL.</summary>
+    public string? DataDirectory => _directory;
+    /// <summary>The PostgreSQL connection string with the bench's schema as search path, or null on SQLite.</summary>
+    public string? PostgresConnectionString => Instance.PostgresConnectionString;
 
-    public static BenchStoreLocation For(string workDirectory, string? postgres, int users)
+    /// <summary>
+    /// The location for a store of <paramref name="users"/> users; <paramref name="part"/> (such as "tenant")
+    /// keeps another part's bench stores apart from the instance's: <c>tenant-users-N/</c>, <c>idbridge_bench_tenant_N</c>.
+    /// </summary>
+    public static BenchStoreLocation For(string workDirectory, string? postgres, int users, string? part = null)
     {
         var size = users.ToString(CultureInfo.InvariantCulture);
         if (string.IsNullOrWhiteSpace(postgres))
         {
-            var directory = Path.Combine(workDirectory, "users-" + size);
+            var directory = Path.Combine(workDirectory, (part is null ? "" : part + "-") + "users-" + size);
             return new BenchStoreLocation(directory, null, null,
                 new InstanceOptions { Urls = "http://127.0.0.1:0", DataDirectory = directory },
-                "SQLite " + InstanceApp.DatabasePath(directory));
+                "SQLite " + (part == "tenant" ? IdentityBridge.Tenant.Hosting.TenantApp.DatabasePath(directory) : InstanceApp.DatabasePath(directory)));
         }
-        var schema = "idbridge_bench_" + size;
+        var schema = "idbridge_bench_" + (part is null ? "" : part + "_") + size;
         // The store names its tables unqualified, so the search path puts them, and finds them, in the bench's schema.
         var builder = new NpgsqlConnectionStringBuilder(postgres) { SearchPath = schema };
         return new BenchStoreLocation(null, postgres, schema,

@@ -14,6 +14,7 @@ internal static class BenchCommand
             "Measure the parts of IdentityBridge on this machine. Each subcommand seeds its own data, runs a fixed " +
             "workload and prints throughput, latency percentiles and memory next to the project's targets.");
         command.Subcommands.Add(CreateInstance());
+        command.Subcommands.Add(CreateTenant());
         command.Subcommands.Add(ExpressionsBenchCommand.Create());
         return command;
     }
@@ -72,28 +73,93 @@ internal static class BenchCommand
                 PostgresConnectionString = parse.GetValue(postgres),
                 JsonPath = parse.GetValue(json),
             };
-            var console = AnsiConsole.Console;
-            // Redirected output (a file, a CI log) has no width, and Spectre then folds the tables into 80 columns.
-            if (Console.IsOutputRedirected) console.Profile.Width = Math.Max(console.Profile.Width, 160);
-
             // System.CommandLine 2.0.0 turns Ctrl+C into this action's cancellation only when
             // InvocationConfiguration.ProcessTerminationTimeout is set, which it is not by default; and once the
             // instances run, their hosts take SIGINT and SIGTERM to stop Kestrel alone. So the bench listens itself,
             // and Ctrl+C ends the run cleanly: stores closed, a temporary directory removed, what was measured shown.
-            using var interrupted = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
-            return await new InstanceBench(options, console).RunAsync(interrupted.Token);
-
-            void Interrupt(PosixSignalContext context)
-            {
-                if (interrupted.IsCancellationRequested) return; // a second Ctrl+C is not held back here
-                context.Cancel = true;
-                // Not Cancel(): that would run the whole wind-down on the signal's thread.
-                _ = interrupted.CancelAsync();
-            }
+            return await RunInterruptiblyAsync(token => new InstanceBench(options, BenchConsole()).RunAsync(token), cancellationToken);
         });
         return command;
+    }
+
+    private static Command CreateTenant()
+    {
+        var users = PositiveInt("--users", "N", 1_000_000, "Users in the generated directory the figures are about.");
+        var small = PositiveInt("--small", "N", 10_000,
+            "Users in a second directory, for comparison: a delta round at --users may take at most 1.5 times as long as at --small.");
+        var data = new Option<string?>("--data")
+        {
+            HelpName = "dir",
+            Description = "Work directory; the directories go in tenant-users-<N>/ below it. Default: a new temporary directory. " +
+                          "Without --keep they are deleted afterwards.",
+        };
+        var keep = new Option<bool>("--keep")
+        {
+            Description = "Keep the generated directories. A later run with the same --data (or --postgres) and --keep reuses " +
+                          "them, and finishes an interrupted seeding instead of starting again.",
+        };
+        var postgres = new Option<string?>("--postgres")
+        {
+            HelpName = "connection-string",
+            Description = "Npgsql connection string: run on PostgreSQL instead of SQLite, in the schemas " +
+                          "idbridge_bench_tenant_<N> of that database (dropped afterwards unless --keep).",
+        };
+        var json = new Option<string?>("--json") { HelpName = "file", Description = "Also write the figures, targets and verdict to this JSON file." };
+        var command = new Command("tenant",
+            "Benchmark the Entra-compatible tenant as the issue asks: on a generated directory of --users users, served over " +
+            "HTTPS, a full read of the users through Graph paging ($top=999 and @odata.nextLink; target: 50,000 users/s), " +
+            "and delta rounds after 100 changes at --small and at --users users (target: p50 under 100 ms, and at --users " +
+            "at most 1.5 times the p50 at --small). Seeding is bulk and resumable. A missed target is reported as MISSED; " +
+            "the exit code stays 0.");
+        foreach (var option in new Option[] { users, small, data, keep, postgres, json })
+            command.Options.Add(option);
+        command.SetAction((parse, cancellationToken) =>
+        {
+            if (parse.GetValue(small) >= parse.GetValue(users))
+            {
+                Console.Error.WriteLine("--small must be smaller than --users: it is the size the large directory's delta rounds are compared with.");
+                return Task.FromResult(2);
+            }
+            var options = new TenantBenchOptions
+            {
+                Users = parse.GetValue(users),
+                SmallUsers = parse.GetValue(small),
+                DataDirectory = parse.GetValue(data),
+                Keep = parse.GetValue(keep),
+                PostgresConnectionString = parse.GetValue(postgres),
+                JsonPath = parse.GetValue(json),
+            };
+            return RunInterruptiblyAsync(token => new TenantBench(options, BenchConsole()).RunAsync(token), cancellationToken);
+        });
+        return command;
+    }
+
+    private static IAnsiConsole BenchConsole()
+    {
+        var console = AnsiConsole.Console;
+        // Redirected output (a file, a CI log) has no width, and Spectre then folds the tables into 80 columns.
+        if (System.Console.IsOutputRedirected) console.Profile.Width = Math.Max(console.Profile.Width, 160);
+        return console;
+    }
+
+    /// <summary>
+    /// Runs a bench so that Ctrl+C (or SIGTERM) ends it cleanly: stores closed, a temporary directory removed, what
+    /// was measured shown (see the instance bench for why the bench listens to the signals itself).
+    /// </summary>
+    private static async Task<int> RunInterruptiblyAsync(Func<CancellationToken, Task<int>> run, CancellationToken cancellationToken)
+    {
+        using var interrupted = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
+        return await run(interrupted.Token);
+
+        void Interrupt(PosixSignalContext context)
+        {
+            if (interrupted.IsCancellationRequested) return; // a second Ctrl+C is not held back here
+            context.Cancel = true;
+            // Not Cancel(): that would run the whole wind-down on the signal's thread.
+            _ = interrupted.CancelAsync();
+        }
     }
 
     private static Option<int> PositiveInt(string name, string helpName, int defaultValue, string description)

@@ -231,11 +231,14 @@ internal static class TenantCommand
             await AnsiConsole.Progress().StartAsync(async progress =>
             {
                 var userTask = progress.AddTask($"Users @{domain}", maxValue: Math.Max(1, userCount));
-                foreach (var user in generator.Users(userCount))
+                // New users go in batches of one transaction each; users already there are updated, so a re-run
+                // (or a run after an interrupted one) ends with the same directory.
+                foreach (var batch in generator.Users(userCount).Chunk(GenerateBatchSize))
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    if ((await importer.ImportAsync(user, generator, cancellationToken)).Result == ImportResult.Rejected) rejected++;
-                    userTask.Increment(1);
+                    var results = await importer.ImportManyAsync(batch, generator, cancellationToken: cancellationToken);
+                    rejected += results.Count(r => r.Result == ImportResult.Rejected);
+                    userTask.Increment(batch.Length);
                 }
                 var groupTask = progress.AddTask("Groups and members", maxValue: Math.Max(1, groupCount));
                 foreach (var group in generator.Groups(groupCount, userCount))
@@ -251,7 +254,10 @@ internal static class TenantCommand
         return command;
     }
 
-    private static async Task<string> DefaultDomainAsync(TenantDirectory directory, CancellationToken cancellationToken)
+    /// <summary>New users written per transaction by <c>tenant generate</c>.</summary>
+    internal const int GenerateBatchSize = 1_000;
+
+    internal static async Task<string> DefaultDomainAsync(TenantDirectory directory, CancellationToken cancellationToken)
     {
         var row = await directory.Store.FindAsync(DirectoryTables.Domain, "is_default", "true", cancellationToken);
         return row?["name"] ?? "idbridge.onmicrosoft.com";

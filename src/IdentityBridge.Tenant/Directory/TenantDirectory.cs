@@ -111,6 +111,40 @@ public sealed class TenantDirectory
         }
     }
 
+    /// <summary>
+    /// Records one change per object in two statements' worth of work: the sequence advances once by the number of
+    /// objects, and the change rows go in as one batch. Under the same gate as <see cref="RecordAsync"/>, so the
+    /// numbers stay in order for delta readers.
+    /// </summary>
+    internal async Task RecordManyAsync(string objectType, IReadOnlyList<string> objectIds, string kind,
+        CancellationToken cancellationToken = default)
+    {
+        if (objectIds.Count == 0) return;
+        await _changeGate.WaitAsync(cancellationToken);
+        try
+        {
+            var last = await Store.AddAsync(DirectoryTables.Setting, SequenceSetting, "counter", objectIds.Count, System, cancellationToken)
+                       ?? throw new InvalidOperationException("The change sequence is missing.");
+            var first = last - objectIds.Count + 1;
+            var rows = new IReadOnlyDictionary<string, string?>[objectIds.Count];
+            for (var i = 0; i < objectIds.Count; i++)
+                rows[i] = new Dictionary<string, string?>
+                {
+                    ["seq"] = (first + i).ToString(CultureInfo.InvariantCulture),
+                    ["object_type"] = objectType,
+                    ["object_id"] = objectIds[i],
+                    ["kind"] = kind,
+                };
+            var results = await Store.InsertManyAsync(DirectoryTables.Change, rows, System, CancellationToken.None);
+            if (results.FirstOrDefault(r => !r.Succeeded) is { } failed)
+                throw new InvalidOperationException("A change could not be recorded: " + failed.Error!.Detail);
+        }
+        finally
+        {
+            _changeGate.Release();
+        }
+    }
+
     /// <summary>The changes of one object type after a sequence number, oldest first.</summary>
     public async Task<IReadOnlyList<RecordRow>> ChangesAsync(string objectType, long after, int limit,
         CancellationToken cancellationToken = default)
@@ -136,6 +170,26 @@ public sealed class TenantDirectory
         var result = await Store.InsertAsync(DirectoryTables.User, values, new WriteOptions(actor), cancellationToken);
         if (result.Succeeded) await RecordAsync("user", result.Row!.SysId, "changed", cancellationToken: cancellationToken);
         return result;
+    }
+
+    /// <summary>
+    /// Creates many users in one batch (see <see cref="Store.InsertManyAsync"/>), as <see cref="CreateUserAsync"/>
+    /// creates one: each created user is recorded as changed, so a delta round started before the batch sees it.
+    /// Answers one result per user; a duplicate or invalid user is refused alone.
+    /// </summary>
+    public async Task<IReadOnlyList<WriteResult>> CreateUsersAsync(IReadOnlyList<Dictionary<string, string?>> users, string actor,
+        CancellationToken cancellationToken = default)
+    {
+        var now = Now();
+        foreach (var values in users)
+        {
+            values["created_date_time"] = now;
+            values.TryAdd("user_type", "Member");
+        }
+        var results = await Store.InsertManyAsync(DirectoryTables.User, users, new WriteOptions(actor), cancellationToken);
+        await RecordManyAsync("user", results.Where(r => r.Succeeded).Select(r => r.Row!.SysId).ToList(), "changed",
+            CancellationToken.None); // the users are written: their changes must be too
+        return results;
     }
 
     public async Task<WriteResult> UpdateUserAsync(string sysId, Dictionary<string, string?> values, string actor,

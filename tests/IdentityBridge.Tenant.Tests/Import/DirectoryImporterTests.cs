@@ -64,4 +64,32 @@ public sealed class DirectoryImporterTests
         var ninth = await store.Store.GetAsync(DirectoryTables.User, GraphIds.ToSysId(generator.IdFor("user", 9)));
         Assert.Equal(GraphIds.ToSysId(generator.IdFor("user", 1)), ninth!["manager"]);
     }
+
+    [BackendTheory]
+    public async Task generated_users_in_batches_are_recorded_for_delta_and_a_rerun_changes_nothing(Backend backend)
+    {
+        var (store, directory) = await OpenAsync(backend);
+        await using var _ = store;
+        var generator = new DirectoryGenerator(7, "contoso.example");
+        var importer = new DirectoryImporter(directory, "generate");
+        var before = await directory.CurrentSequenceAsync();
+
+        // The first batch overlaps a user written one at a time: it is updated, the others are created.
+        await importer.ImportAsync(generator.User(3), generator);
+        var first = await importer.ImportManyAsync(generator.Users(20).ToList(), generator);
+        var again = await importer.ImportManyAsync(generator.Users(25).ToList(), generator, updateExisting: false);
+
+        Assert.Equal(ImportResult.Updated, first[3].Result);
+        Assert.Equal(19, first.Count(r => r.Result == ImportResult.Created));
+        Assert.Equal(5, again.Count(r => r.Result == ImportResult.Created));
+        Assert.Equal(25, await store.Store.CountAsync(DirectoryTables.User, EncodedQuery.Empty));
+        var ninth = await store.Store.GetAsync(DirectoryTables.User, GraphIds.ToSysId(generator.IdFor("user", 9)));
+        Assert.Equal(GraphIds.ToSysId(generator.IdFor("user", 1)), ninth!["manager"]);
+        Assert.False(string.IsNullOrEmpty(ninth["created_date_time"]));
+        // A delta round that began before the load sees every loaded user, each under its own sequence number.
+        var changes = await directory.ChangesAsync("user", before, 1_000);
+        Assert.Equal(25, changes.Select(c => c["object_id"]).Distinct().Count());
+        Assert.Equal(changes.Count, changes.Select(c => c["seq"]).Distinct().Count());
+        Assert.Equal(before + changes.Count, await directory.CurrentSequenceAsync());
+    }
 }
