@@ -40,6 +40,11 @@ internal static class TenantCommand
         command.Options.Add(urls);
         command.Options.Add(certificate);
         command.Options.Add(certificatePassword);
+        var budget = new Option<int?>("--request-budget")
+        {
+            Description = "Graph requests one application may make per 10 seconds before it gets 429 with Retry-After. Default: no limit.",
+        };
+        command.Options.Add(budget);
         store.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -55,7 +60,17 @@ internal static class TenantCommand
                 return 2;
             }
             using var _ = served;
-            var options = Options(parse, store) with { Urls = parse.GetValue(urls)!, Certificate = served.Certificate };
+            if (parse.GetValue(budget) is <= 0)
+            {
+                Console.Error.WriteLine("--request-budget must be a positive number of requests.");
+                return 2;
+            }
+            var options = Options(parse, store) with
+            {
+                Urls = parse.GetValue(urls)!,
+                Certificate = served.Certificate,
+                RequestBudget = parse.GetValue(budget),
+            };
             TenantApp tenant;
             try
             {
