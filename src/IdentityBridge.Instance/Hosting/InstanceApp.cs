@@ -5,6 +5,7 @@ using IdentityBridge.Instance.Security;
 using IdentityBridge.Instance.TableApi;
 using IdentityBridge.Instance.Tables;
 using IdentityBridge.Storage;
+using IdentityBridge.Storage.Maintenance;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -29,7 +30,8 @@ public sealed class InstanceApp : IAsyncDisposable
         Store = store;
         var server = app.Services.GetRequiredService<IServer>();
         Addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
-        _housekeeping = HousekeepingAsync(app.Services.GetRequiredService<TokenService>(), _stopping.Token);
+        var tokens = app.Services.GetRequiredService<TokenService>();
+        _housekeeping = PeriodicMaintenance.RunAsync(TimeSpan.FromMinutes(10), tokens.PurgeExpiredAsync, _stopping.Token);
     }
 
     public Store Store { get; }
@@ -116,28 +118,6 @@ public sealed class InstanceApp : IAsyncDisposable
         app.Run(context => ApiResponse.WriteErrorAsync(context, new ApiError(StatusCodes.Status404NotFound,
             "Requested URI does not represent any resource", null)));
         return app;
-    }
-
-    private static async Task HousekeepingAsync(TokenService tokens, CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(10));
-        try
-        {
-            while (await timer.WaitForNextTickAsync(cancellationToken))
-            {
-                try
-                {
-                    await tokens.PurgeExpiredAsync(cancellationToken);
-                }
-                catch (Exception) when (!cancellationToken.IsCancellationRequested)
-                {
-                    // The next tick tries again; an expired token is refused whether purged or not.
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
     }
 
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);

@@ -1,5 +1,6 @@
 using System.Net;
 using IdentityBridge.Storage;
+using IdentityBridge.Storage.Maintenance;
 using IdentityBridge.Tenant.Directory;
 using IdentityBridge.Tenant.Graph;
 using IdentityBridge.Tenant.Tokens;
@@ -28,7 +29,8 @@ public sealed class TenantApp : IAsyncDisposable
         Directory = directory;
         var server = app.Services.GetRequiredService<IServer>();
         Addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
-        _housekeeping = HousekeepingAsync(directory, _stopping.Token);
+        // Listings purge expired users themselves before they answer; this keeps the tables from growing meanwhile.
+        _housekeeping = PeriodicMaintenance.RunAsync(TimeSpan.FromMinutes(10), directory.PurgeExpiredAsync, _stopping.Token);
     }
 
     public TenantDirectory Directory { get; }
@@ -144,28 +146,6 @@ public sealed class TenantApp : IAsyncDisposable
         else if (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address)) kestrel.Listen(address, uri.Port, Configure);
         else if (uri.Host is "*" or "+" or "0.0.0.0") kestrel.ListenAnyIP(uri.Port, Configure);
         else throw new ArgumentException($"'{url}' names a host; give an IP address such as 127.0.0.1.", nameof(options));
-    }
-
-    private static async Task HousekeepingAsync(TenantDirectory directory, CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(10));
-        try
-        {
-            while (await timer.WaitForNextTickAsync(cancellationToken))
-            {
-                try
-                {
-                    await directory.PurgeExpiredAsync(cancellationToken);
-                }
-                catch (Exception) when (!cancellationToken.IsCancellationRequested)
-                {
-                    // The next tick tries again; listings purge expired users themselves before they answer.
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
     }
 
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
