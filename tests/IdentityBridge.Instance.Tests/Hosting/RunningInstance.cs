@@ -42,7 +42,7 @@ public abstract class RunningInstance : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        // Where PostgreSQL may be skipped, every test of this class is reported skipped (see InstanceFactAttribute).
+        // Where PostgreSQL may be skipped, every test of this class is reported skipped (see BackendFactAttribute).
         if (Backend == Backend.Postgres && PostgresServer.SkipReason is not null) return;
         _dataDirectory = Path.Combine(Path.GetTempPath(), "idbridge-instance-tests", Guid.NewGuid().ToString("n"));
         _postgres = Backend == Backend.Postgres ? await (await PostgresServer.SharedAsync()).CreateDatabaseAsync() : null;
@@ -150,7 +150,7 @@ public sealed class SqliteInstance : RunningInstance
 }
 
 /// <summary>An instance on a fresh database of the test run's PostgreSQL server.</summary>
-public sealed class PostgresInstance : RunningInstance
+public sealed class PostgresInstance : RunningInstance, IPostgresFixture
 {
     public override Backend Backend => Backend.Postgres;
 }

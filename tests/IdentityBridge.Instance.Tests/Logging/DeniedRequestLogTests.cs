@@ -15,7 +15,7 @@ public abstract class DeniedRequestLogTests(RunningInstance instance)
         return rows[0];
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task syslog_rows_have_servicenow_fields()
     {
         var marker = Guid.NewGuid().ToString("n");
@@ -31,7 +31,7 @@ public abstract class DeniedRequestLogTests(RunningInstance instance)
         Assert.Matches("^[0-9a-f]{32}$", row.SysId());
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task request_without_credentials_is_logged()
     {
         var marker = Guid.NewGuid().ToString("n");
@@ -42,7 +42,7 @@ public abstract class DeniedRequestLogTests(RunningInstance instance)
         Assert.Contains("127.0.0.1", row.Text("message"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task wrong_password_and_unknown_user_are_logged_by_name()
     {
         var user = await instance.CreateUserAsync(instance.NewScope() + "mistyped");
@@ -55,7 +55,7 @@ public abstract class DeniedRequestLogTests(RunningInstance instance)
         Assert.Contains("unknown user", (await SingleRowAsync($"source=Authentication^messageLIKE'{nobody}'")).Text("message"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task malformed_or_foreign_authorization_headers_are_logged()
     {
         string[] headers = ["Basic !!!not-base64!!!", "Basic " + Convert.ToBase64String("no-colon"u8.ToArray()), "Digest username=admin", "Bearer not-a-token-ever-issued"];
@@ -68,7 +68,7 @@ public abstract class DeniedRequestLogTests(RunningInstance instance)
         }
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task sign_in_with_control_characters_in_the_user_name_is_still_logged()
     {
         var marker = Guid.NewGuid().ToString("n");
@@ -78,7 +78,7 @@ public abstract class DeniedRequestLogTests(RunningInstance instance)
         Assert.Contains("unknown user", (await SingleRowAsync($"source=Authentication^messageLIKE{marker}")).Text("message"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task write_denied_by_acl_is_logged_under_acl()
     {
         var user = await instance.CreateUserAsync(instance.NewScope() + "denied");
@@ -95,7 +95,7 @@ public abstract class DeniedRequestLogTests(RunningInstance instance)
         Assert.All(rows, r => Assert.Equal("1", r.Text("level")));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task refused_escalation_is_logged_under_acl()
     {
         var userAdmin = await instance.CreateUserAsync(instance.NewScope() + "escalating");
@@ -109,7 +109,7 @@ public abstract class DeniedRequestLogTests(RunningInstance instance)
         Assert.Contains("not allowed to grant admin", row.Text("message"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task aborted_duplicate_insert_is_logged_under_rest_api_not_acl()
     {
         var user = await instance.CreateUserAsync(instance.NewScope() + "twice");
@@ -120,7 +120,7 @@ public abstract class DeniedRequestLogTests(RunningInstance instance)
         Assert.Empty(await instance.SyslogAsync($"source=ACL^messageLIKE{user.UserName}"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task read_of_a_table_the_caller_may_not_read_is_logged_under_acl()
     {
         var user = await instance.CreateUserAsync(instance.NewScope() + "curious");
@@ -132,7 +132,7 @@ public abstract class DeniedRequestLogTests(RunningInstance instance)
         Assert.Contains("read on sys_properties", (await SingleRowAsync($"source=ACL^messageLIKE{user.UserName}")).Text("message"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task refused_token_requests_are_logged_under_oauth()
     {
         var client = await instance.CreateAsync("oauth_entity", new { name = instance.NewScope() + "logged.client" });

@@ -11,7 +11,7 @@ public abstract class RateLimitTests(RunningInstance instance)
     private static Task<Reply> RequestAsync(InstanceClient client, TestUser user) =>
         client.GetAsync($"/api/now/table/sys_user/{user.SysId}?sysparm_fields=user_name");
 
-    [InstanceFact]
+    [BackendFact]
     public async Task requests_under_a_user_rule_carry_the_rate_limit_headers()
     {
         var user = await instance.CreateUserAsync(instance.NewScope() + "limited");
@@ -25,7 +25,7 @@ public abstract class RateLimitTests(RunningInstance instance)
         Assert.Equal(rule, reply.Header("X-RateLimit-Rule"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task request_over_the_limit_answers_429_with_retry_after()
     {
         var user = await instance.CreateUserAsync(instance.NewScope() + "greedy");
@@ -42,7 +42,7 @@ public abstract class RateLimitTests(RunningInstance instance)
         Assert.Equal("3", fourth.Header("X-RateLimit-Limit"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task limit_applies_to_one_user_and_not_to_others()
     {
         var scope = instance.NewScope();
@@ -59,7 +59,7 @@ public abstract class RateLimitTests(RunningInstance instance)
         Assert.Null(other.Header("X-RateLimit-Limit"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task rule_for_the_user_beats_a_rule_for_their_role()
     {
         var scope = instance.NewScope();
@@ -88,7 +88,7 @@ public abstract class RateLimitTests(RunningInstance instance)
         Assert.Equal("50", mate.Header("X-RateLimit-Limit"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task role_rule_does_not_reach_admin_through_the_roles_admin_implies()
     {
         var user = await instance.CreateUserAsync(instance.NewScope() + "itil.only");
@@ -113,7 +113,7 @@ public abstract class RateLimitTests(RunningInstance instance)
         Assert.All(adminReplies, reply => Assert.Null(reply.ShouldBe(HttpStatusCode.OK).Header("X-RateLimit-Rule")));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task exceeded_limit_is_written_to_syslog()
     {
         var user = await instance.CreateUserAsync(instance.NewScope() + "logged.limit");
@@ -128,7 +128,7 @@ public abstract class RateLimitTests(RunningInstance instance)
         Assert.Equal("1", row.Text("level"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task deactivated_rule_stops_limiting()
     {
         var user = await instance.CreateUserAsync(instance.NewScope() + "released");
@@ -143,7 +143,7 @@ public abstract class RateLimitTests(RunningInstance instance)
         Assert.Null(released.Header("X-RateLimit-Limit"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task budget_is_renewed_at_the_next_hour()
     {
         var user = await instance.CreateUserAsync(instance.NewScope() + "patient");

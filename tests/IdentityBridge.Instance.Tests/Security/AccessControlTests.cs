@@ -18,7 +18,7 @@ public abstract class AccessControlTests(RunningInstance instance)
     private async Task<string> AdminUserIdAsync() =>
         (await instance.Admin.GetAsync("/api/now/table/sys_user?user_name=admin&sysparm_fields=sys_id")).ShouldBe(HttpStatusCode.OK).Rows.Single().SysId();
 
-    [InstanceFact]
+    [BackendFact]
     public async Task role_is_granted_through_sys_user_has_role()
     {
         var user = await instance.CreateUserAsync(instance.NewScope() + "promoted");
@@ -34,7 +34,7 @@ public abstract class AccessControlTests(RunningInstance instance)
         after.ShouldBe(HttpStatusCode.Created);
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task user_admin_administers_users_groups_memberships_and_departments()
     {
         var client = instance.As(await UserAdminAsync());
@@ -60,7 +60,7 @@ public abstract class AccessControlTests(RunningInstance instance)
         (await client.DeleteAsync($"/api/now/table/sys_user/{userId}")).ShouldBe(HttpStatusCode.NoContent);
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task user_admin_is_refused_writing_system_properties_and_sees_no_syslog()
     {
         var userAdmin = await UserAdminAsync();
@@ -82,7 +82,7 @@ public abstract class AccessControlTests(RunningInstance instance)
         Assert.Equal("5", value);
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task user_without_roles_sees_only_their_own_user_record()
     {
         var scope = instance.NewScope();
@@ -109,7 +109,7 @@ public abstract class AccessControlTests(RunningInstance instance)
         Assert.Equal("1", count.ShouldBe(HttpStatusCode.OK).Result.GetProperty("stats").Text("count"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task user_without_roles_is_refused_every_write()
     {
         var scope = instance.NewScope();
@@ -134,7 +134,7 @@ public abstract class AccessControlTests(RunningInstance instance)
         Assert.Equal(0, await instance.CountAsync("sys_user_grmember", $"group={group}"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task user_admin_cannot_grant_admin_or_security_admin()
     {
         var client = instance.As(await UserAdminAsync());
@@ -152,7 +152,7 @@ public abstract class AccessControlTests(RunningInstance instance)
         Assert.Equal(1, await instance.CountAsync("sys_user_has_role", $"user={target.SysId}"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task user_admin_cannot_add_anyone_to_a_group_that_carries_admin()
     {
         var client = instance.As(await UserAdminAsync());
@@ -173,7 +173,7 @@ public abstract class AccessControlTests(RunningInstance instance)
         Assert.Equal("itil", (await instance.Admin.GetAsync($"/api/now/table/sys_user_group/{plainGroup}")).ShouldBe(HttpStatusCode.OK).Result.Text("roles"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task user_admin_cannot_reach_an_admin_group_through_a_look_alike_name()
     {
         var userAdmin = await UserAdminAsync();
@@ -196,7 +196,7 @@ public abstract class AccessControlTests(RunningInstance instance)
         byDisplayValue.ShouldFailWith(HttpStatusCode.Forbidden, "Operation Failed");
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task user_admin_cannot_modify_the_admin_user()
     {
         var client = instance.As(await UserAdminAsync());
@@ -212,7 +212,7 @@ public abstract class AccessControlTests(RunningInstance instance)
         (await instance.Admin.GetAsync($"/api/now/table/sys_user/{adminId}")).ShouldBe(HttpStatusCode.OK);
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task admin_can_grant_admin_add_to_admin_groups_and_modify_the_admin_user()
     {
         var scope = instance.NewScope();
@@ -233,7 +233,7 @@ public abstract class AccessControlTests(RunningInstance instance)
         Assert.NotEmpty((await instance.As(member).GetAsync("/api/now/table/syslog?sysparm_limit=1")).ShouldBe(HttpStatusCode.OK).Rows);
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task roles_of_a_group_apply_to_its_members_while_the_group_is_active()
     {
         var scope = instance.NewScope();
@@ -249,7 +249,7 @@ public abstract class AccessControlTests(RunningInstance instance)
         groupInactive.ShouldFailWith(HttpStatusCode.Forbidden, "Operation Failed", string.Format(AclDetail, "Insert"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task removed_role_is_no_longer_honoured()
     {
         var user = await instance.CreateUserAsync(instance.NewScope() + "demoted");

@@ -20,7 +20,7 @@ public abstract class LockoutTests(RunningInstance instance)
                 .ShouldFailWith(HttpStatusCode.Unauthorized, "User Not Authenticated", "Required to provide Auth information");
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task fifth_wrong_password_locks_the_account_and_the_right_one_is_then_refused()
     {
         var user = await instance.CreateUserAsync(instance.NewScope() + "victim");
@@ -39,7 +39,7 @@ public abstract class LockoutTests(RunningInstance instance)
         Assert.Equal("Basic realm=\"Service-now\"", rightPassword.Header("WWW-Authenticate"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task lockout_holds_for_a_user_who_signed_in_just_before()
     {
         var user = await instance.CreateUserAsync(instance.NewScope() + "recent");
@@ -52,7 +52,7 @@ public abstract class LockoutTests(RunningInstance instance)
         rightPassword.ShouldFailWith(HttpStatusCode.Unauthorized, "User Not Authenticated");
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task wrong_passwords_sent_in_parallel_all_count_towards_the_lockout()
     {
         var user = await instance.CreateUserAsync(instance.NewScope() + "brute.forced");
@@ -68,7 +68,7 @@ public abstract class LockoutTests(RunningInstance instance)
         rightPassword.ShouldBe(HttpStatusCode.Unauthorized);
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task admin_unlocks_the_account_by_clearing_locked_out()
     {
         var user = await instance.CreateUserAsync(instance.NewScope() + "unlocked");
@@ -82,7 +82,7 @@ public abstract class LockoutTests(RunningInstance instance)
         Assert.Equal("0", (await RecordAsync(user)).Text("failed_attempts"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task unlocking_starts_the_count_of_failures_afresh()
     {
         var user = await instance.CreateUserAsync(instance.NewScope() + "second.chance");
@@ -99,7 +99,7 @@ public abstract class LockoutTests(RunningInstance instance)
         signedIn.ShouldBe(HttpStatusCode.OK);
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task successful_sign_in_resets_the_count_of_failures()
     {
         var user = await instance.CreateUserAsync(instance.NewScope() + "forgetful");
@@ -115,7 +115,7 @@ public abstract class LockoutTests(RunningInstance instance)
         stillOpen.ShouldBe(HttpStatusCode.OK);
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task lockout_threshold_follows_the_system_property()
     {
         var user = await instance.CreateUserAsync(instance.NewScope() + "strict");
@@ -133,7 +133,7 @@ public abstract class LockoutTests(RunningInstance instance)
         }
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task failed_logins_and_the_lockout_are_written_to_syslog()
     {
         var user = await instance.CreateUserAsync(instance.NewScope() + "logged");
@@ -151,7 +151,7 @@ public abstract class LockoutTests(RunningInstance instance)
         Assert.Contains(rows, r => r.Text("level") == "2");
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task lockout_ends_the_oauth_tokens_of_the_user()
     {
         var user = await instance.CreateUserAsync(instance.NewScope() + "token.holder");
@@ -171,7 +171,7 @@ public abstract class LockoutTests(RunningInstance instance)
         (await SignInAsync(instance.WithBearer(token), user)).ShouldFailWith(HttpStatusCode.Unauthorized, "User Not Authenticated");
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task wrong_passwords_through_the_token_endpoint_count_too()
     {
         var user = await instance.CreateUserAsync(instance.NewScope() + "oauth.guessed");

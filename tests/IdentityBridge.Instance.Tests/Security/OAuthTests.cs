@@ -27,7 +27,7 @@ public abstract class OAuthTests(RunningInstance instance)
     private Task<Reply> ClientCredentialsGrantAsync(OAuthClient client) =>
         TokenAsync(("grant_type", "client_credentials"), ("client_id", client.ClientId), ("client_secret", client.ClientSecret));
 
-    [InstanceFact]
+    [BackendFact]
     public async Task registered_client_shows_its_generated_secret_once()
     {
         var reply = await instance.Admin.PostAsync("/api/now/table/oauth_entity", new { name = instance.NewScope() + "entra" });
@@ -41,7 +41,7 @@ public abstract class OAuthTests(RunningInstance instance)
         Assert.Equal("********", read.Text("client_secret"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task password_grant_issues_servicenow_token_response()
     {
         var client = await RegisterClientAsync();
@@ -62,7 +62,7 @@ public abstract class OAuthTests(RunningInstance instance)
         Assert.True(token.Text("access_token")!.Length >= 32);
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task bearer_token_authenticates_table_api_requests_as_its_user()
     {
         var client = await RegisterClientAsync();
@@ -78,7 +78,7 @@ public abstract class OAuthTests(RunningInstance instance)
         Assert.Equal(user.UserName, created.ShouldBe(HttpStatusCode.Created).Result.Text("sys_created_by"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task refresh_token_grant_issues_a_new_working_access_token()
     {
         var client = await RegisterClientAsync();
@@ -95,7 +95,7 @@ public abstract class OAuthTests(RunningInstance instance)
         (await instance.WithBearer(token.Text("access_token")!).GetAsync($"/api/now/table/sys_user/{user.SysId}")).ShouldBe(HttpStatusCode.OK);
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task refresh_token_is_refused_to_another_client_and_as_an_access_token()
     {
         var client = await RegisterClientAsync();
@@ -111,7 +111,7 @@ public abstract class OAuthTests(RunningInstance instance)
         asBearer.ShouldFailWith(HttpStatusCode.Unauthorized, "User Not Authenticated");
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task wrong_secret_password_or_client_is_refused_with_access_denied()
     {
         var client = await RegisterClientAsync();
@@ -130,7 +130,7 @@ public abstract class OAuthTests(RunningInstance instance)
         Assert.All(replies, reply => Assert.Equal(AccessDenied, reply.ShouldBe(HttpStatusCode.Unauthorized).Body));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task inactive_client_is_refused()
     {
         var client = await RegisterClientAsync(new { active = "false" });
@@ -141,7 +141,7 @@ public abstract class OAuthTests(RunningInstance instance)
         Assert.Equal(AccessDenied, reply.ShouldBe(HttpStatusCode.Unauthorized).Body);
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task token_endpoint_refuses_other_methods_grants_and_media_types()
     {
         var client = await RegisterClientAsync();
@@ -156,7 +156,7 @@ public abstract class OAuthTests(RunningInstance instance)
         Assert.Equal("invalid_request", json.ShouldBe(HttpStatusCode.BadRequest).Json.Text("error"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task client_credentials_needs_the_property_then_an_application_user()
     {
         var client = await RegisterClientAsync();
@@ -190,7 +190,7 @@ public abstract class OAuthTests(RunningInstance instance)
         }
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task access_token_expires_after_its_lifespan()
     {
         var client = await RegisterClientAsync();
@@ -214,7 +214,7 @@ public abstract class OAuthTests(RunningInstance instance)
         (await instance.WithBearer(fresh).GetAsync(path)).ShouldBe(HttpStatusCode.OK);
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task access_token_lifespan_follows_the_client_setting()
     {
         var client = await RegisterClientAsync(new { access_token_lifespan = "600" });
@@ -228,7 +228,7 @@ public abstract class OAuthTests(RunningInstance instance)
         expired.ShouldBe(HttpStatusCode.Unauthorized);
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task token_of_a_deactivated_user_stops_working()
     {
         var client = await RegisterClientAsync();

@@ -3,7 +3,7 @@ namespace IdentityBridge.Instance.Tests.Security;
 /// <summary>Basic authentication on the Table API (spec 1.5): who may sign in, and as whom requests then run.</summary>
 public abstract class SignInTests(RunningInstance instance)
 {
-    [InstanceFact]
+    [BackendFact]
     public async Task user_with_a_password_signs_in_with_basic_authentication()
     {
         var user = await instance.CreateUserAsync(instance.NewScope() + "basic");
@@ -13,7 +13,7 @@ public abstract class SignInTests(RunningInstance instance)
         Assert.Equal(user.UserName, reply.ShouldBe(HttpStatusCode.OK).Result.Text("user_name"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task remembered_sign_in_is_renewed_after_a_minute_while_nothing_changed()
     {
         var user = await instance.CreateUserAsync(instance.NewScope() + "steady");
@@ -27,7 +27,7 @@ public abstract class SignInTests(RunningInstance instance)
         Assert.All(replies, reply => reply.ShouldBe(HttpStatusCode.OK));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task password_changed_on_another_node_ends_the_old_one_here_within_a_minute()
     {
         var user = await instance.CreateUserAsync(instance.NewScope() + "moved.on");
@@ -45,7 +45,7 @@ public abstract class SignInTests(RunningInstance instance)
         changed.ShouldBe(HttpStatusCode.OK);
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task password_may_hold_colons_and_any_character()
     {
         const string password = "pa:ss:wörd 😀 ' OR 1=1 --";
@@ -56,7 +56,7 @@ public abstract class SignInTests(RunningInstance instance)
         (await instance.As(name, "pa").GetAsync($"/api/now/table/sys_user/{id}")).ShouldBe(HttpStatusCode.Unauthorized);
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task user_name_is_matched_whatever_its_case_and_writes_are_attributed_to_the_stored_name()
     {
         var user = await instance.CreateUserAsync(instance.NewScope() + "mixed.case");
@@ -70,7 +70,7 @@ public abstract class SignInTests(RunningInstance instance)
         Assert.Equal(user.UserName, second.ShouldBe(HttpStatusCode.Created).Result.Text("sys_created_by"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task inactive_user_cannot_sign_in_even_with_the_right_password()
     {
         var user = await instance.CreateUserAsync(instance.NewScope() + "inactive", new { active = "false" });
@@ -80,7 +80,7 @@ public abstract class SignInTests(RunningInstance instance)
         reply.ShouldFailWith(HttpStatusCode.Unauthorized, "User Not Authenticated", "Required to provide Auth information");
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task user_without_a_password_cannot_sign_in()
     {
         var name = instance.NewScope() + "passwordless";
@@ -93,7 +93,7 @@ public abstract class SignInTests(RunningInstance instance)
         guess.ShouldBe(HttpStatusCode.Unauthorized);
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task sign_in_records_the_last_login_time()
     {
         var user = await instance.CreateUserAsync(instance.NewScope() + "returning");

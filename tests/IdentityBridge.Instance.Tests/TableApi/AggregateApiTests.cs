@@ -5,7 +5,7 @@ public abstract class AggregateApiTests(RunningInstance instance)
 {
     private static string Q(string value) => Uri.EscapeDataString(value);
 
-    [InstanceFact]
+    [BackendFact]
     public async Task count_answers_the_number_of_matching_records_as_a_string()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -15,7 +15,7 @@ public abstract class AggregateApiTests(RunningInstance instance)
         Assert.Equal("""{"result":{"stats":{"count":"3"}}}""", reply.ShouldBe(HttpStatusCode.OK).Body);
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task count_accepts_name_value_filters_and_versioned_paths()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -25,7 +25,7 @@ public abstract class AggregateApiTests(RunningInstance instance)
         Assert.Equal("2", reply.ShouldBe(HttpStatusCode.OK).Result.GetProperty("stats").Text("count"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task group_by_answers_one_entry_per_group_with_its_count_and_key()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -41,7 +41,7 @@ public abstract class AggregateApiTests(RunningInstance instance)
         Assert.All(reply.Rows, g => Assert.Equal("department", g.GetProperty("groupby_fields")[0].Text("field")));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task group_by_with_display_values_names_each_group()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -53,7 +53,7 @@ public abstract class AggregateApiTests(RunningInstance instance)
         Assert.Equal([cast.EngineeringName, cast.SalesName], names);
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task stats_of_an_unknown_table_is_an_invalid_table()
     {
         var reply = await instance.Admin.GetAsync("/api/now/stats/no_such_table?sysparm_count=true");

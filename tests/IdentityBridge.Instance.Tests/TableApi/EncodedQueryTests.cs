@@ -18,7 +18,7 @@ public abstract class EncodedQueryTests(RunningInstance instance)
         return inServerOrder ? names : names.Order(StringComparer.Ordinal).ToList();
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task equals_and_not_equals_match_exact_values_and_not_equals_includes_empty_ones()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -30,7 +30,7 @@ public abstract class EncodedQueryTests(RunningInstance instance)
         Assert.Equal(["dana"], await UsersAsync(cast, "title=NULL"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task caret_joins_conditions_with_and()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -39,7 +39,7 @@ public abstract class EncodedQueryTests(RunningInstance instance)
         Assert.Empty(await UsersAsync(cast, "first_name=Abel^last_name=Ross"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task caret_or_joins_a_condition_to_its_neighbour_only()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -48,7 +48,7 @@ public abstract class EncodedQueryTests(RunningInstance instance)
         Assert.Equal(["abel"], await UsersAsync(cast, "first_name=Abel^ORfirst_name=Dana^city=Paris"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task caret_nq_starts_a_new_query_whose_rows_are_added()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -59,7 +59,7 @@ public abstract class EncodedQueryTests(RunningInstance instance)
         Assert.Equal(["abel", "dana"], found);
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task like_and_not_like_test_containment_and_not_like_includes_empty_values()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -69,7 +69,7 @@ public abstract class EncodedQueryTests(RunningInstance instance)
         Assert.Equal(["beth", "charlie", "dana"], await UsersAsync(cast, "titleNOT LIKESales"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task startswith_and_endswith_anchor_the_value()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -79,7 +79,7 @@ public abstract class EncodedQueryTests(RunningInstance instance)
         Assert.Empty(await UsersAsync(cast, "last_nameSTARTSWITHoss"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task in_and_not_in_take_comma_separated_lists()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -89,7 +89,7 @@ public abstract class EncodedQueryTests(RunningInstance instance)
         Assert.Equal(["beth", "charlie"], await UsersAsync(cast, $"managerIN{cast.Abel},{cast.Beth}"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task isempty_isnotempty_anything_and_emptystring_need_no_value()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -103,7 +103,7 @@ public abstract class EncodedQueryTests(RunningInstance instance)
         Assert.Empty(await UsersAsync(cast, "titleEMPTYSTRING"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task comparisons_order_numbers_as_numbers_and_strings_lexically()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -117,7 +117,7 @@ public abstract class EncodedQueryTests(RunningInstance instance)
         Assert.Equal(["charlie", "dana"], await UsersAsync(cast, "failed_attempts<3"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task between_takes_both_bounds_inclusively_separated_by_at()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -126,7 +126,7 @@ public abstract class EncodedQueryTests(RunningInstance instance)
         Assert.Equal(["abel", "beth"], await UsersAsync(cast, "employee_numberBETWEEN200@300"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task sameas_and_nsameas_compare_two_fields_of_the_row()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -135,7 +135,7 @@ public abstract class EncodedQueryTests(RunningInstance instance)
         Assert.Equal(["abel", "beth", "dana"], await UsersAsync(cast, "first_nameNSAMEASlast_name"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task orderby_and_orderbydesc_sort_the_result()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -146,7 +146,7 @@ public abstract class EncodedQueryTests(RunningInstance instance)
             await UsersAsync(cast, "ORDERBYDESCactive^ORDERBYfailed_attempts", inServerOrder: true));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task caret_eq_ends_the_query()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -154,7 +154,7 @@ public abstract class EncodedQueryTests(RunningInstance instance)
         Assert.Equal(["abel"], await UsersAsync(cast, "first_name=Abel^EQ^first_name=Beth"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task doubled_caret_is_a_literal_caret_in_a_value()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -163,7 +163,7 @@ public abstract class EncodedQueryTests(RunningInstance instance)
         Assert.Equal(["charlie"], await UsersAsync(cast, "titleLIKER^^D"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task dot_walking_follows_references_to_other_records()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -174,7 +174,7 @@ public abstract class EncodedQueryTests(RunningInstance instance)
         Assert.Equal(["charlie", "beth"], await UsersAsync(cast, "managerISNOTEMPTY^ORDERBYDESCmanager.first_name", inServerOrder: true));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task reference_compared_with_a_name_matches_its_display_value()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -185,7 +185,7 @@ public abstract class EncodedQueryTests(RunningInstance instance)
         Assert.Equal(["abel", "beth", "dana"], await UsersAsync(cast, $"departmentNOT IN{cast.EngineeringName}"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task name_value_pairs_filter_like_query_terms_and_accept_display_values()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -200,7 +200,7 @@ public abstract class EncodedQueryTests(RunningInstance instance)
         Assert.Equal(["beth"], await Filter($"manager={cast.Abel}&active=true"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task invalid_terms_are_dropped_unless_the_property_asks_for_no_rows()
     {
         var cast = await Cast.CreateAsync(instance);

@@ -38,7 +38,7 @@ public abstract class HostileInputTests(RunningInstance instance)
         (await Admin.GetAsync("/api/now/table/sys_user?sysparm_limit=1")).ShouldBe(HttpStatusCode.OK);
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task sql_in_query_values_finds_only_what_it_literally_says()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -58,7 +58,7 @@ public abstract class HostileInputTests(RunningInstance instance)
         });
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task like_wildcards_and_backslash_in_values_match_themselves()
     {
         var scope = instance.NewScope();
@@ -78,7 +78,7 @@ public abstract class HostileInputTests(RunningInstance instance)
         Assert.Equal(4, (await Titles("titleNOT LIKE%%")).Count);
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task sql_in_field_names_of_queries_and_filters_is_dropped_as_an_invalid_term()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -97,7 +97,7 @@ public abstract class HostileInputTests(RunningInstance instance)
         });
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task sql_in_fields_order_and_group_by_parameters_is_ignored()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -122,7 +122,7 @@ public abstract class HostileInputTests(RunningInstance instance)
         });
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task sql_in_table_names_is_an_invalid_table()
     {
         string[] tables = ["sys_user' OR 1=1 --", "sys_user; DROP TABLE sys_user", "sys_user\"", "SYS_USER", "sys_user%", "sys_user_", "pg_catalog.pg_tables", "sqlite_master"];
@@ -141,7 +141,7 @@ public abstract class HostileInputTests(RunningInstance instance)
         });
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task sql_in_the_sys_id_path_segment_finds_no_record()
     {
         await UserCountUnchangedAsync(async () =>
@@ -157,7 +157,7 @@ public abstract class HostileInputTests(RunningInstance instance)
         });
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task sql_in_json_keys_is_ignored_and_in_json_values_is_stored_verbatim()
     {
         var scope = instance.NewScope();
@@ -188,7 +188,7 @@ public abstract class HostileInputTests(RunningInstance instance)
         Assert.Equal(before + created.Count, await instance.CountAsync("sys_user"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task query_with_more_terms_than_a_database_takes_is_refused_with_400()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -217,7 +217,7 @@ public abstract class HostileInputTests(RunningInstance instance)
         Assert.Equal(5, orderAtTheBound.ShouldBe(HttpStatusCode.OK).Rows.Count);
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task dot_walks_that_would_join_too_many_tables_are_left_out()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -242,7 +242,7 @@ public abstract class HostileInputTests(RunningInstance instance)
         Assert.Equal("1", Assert.Single(grouped.ShouldBe(HttpStatusCode.OK).Rows).GetProperty("stats").Text("count"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task nul_characters_never_cause_a_server_error()
     {
         var user = await instance.CreateUserAsync(instance.NewScope() + "nul");

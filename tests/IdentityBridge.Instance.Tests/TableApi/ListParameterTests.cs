@@ -31,7 +31,7 @@ public abstract partial class ListParameterTests(RunningInstance instance)
         return links;
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task sysparm_fields_returns_only_the_fields_named_including_dot_walked_ones()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -44,7 +44,7 @@ public abstract partial class ListParameterTests(RunningInstance instance)
         Assert.Equal("Account Manager", result.Text("title"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task sysparm_fields_applies_to_lists_and_to_writes()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -57,7 +57,7 @@ public abstract partial class ListParameterTests(RunningInstance instance)
         Assert.Equal(["sys_id", "user_name"], created.ShouldBe(HttpStatusCode.Created).Result.Names());
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task default_limit_is_ten_thousand()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -69,7 +69,7 @@ public abstract partial class ListParameterTests(RunningInstance instance)
         Assert.Equal(new Dictionary<string, int> { ["first"] = 0, ["prev"] = -10000, ["last"] = 0 }, Links(reply, 10000, query));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task pages_follow_offset_and_limit_with_link_and_total_count_headers()
     {
         var scope = instance.NewScope();
@@ -90,7 +90,7 @@ public abstract partial class ListParameterTests(RunningInstance instance)
         Assert.Equal(new Dictionary<string, int> { ["first"] = 0, ["prev"] = 2, ["last"] = 4 }, Links(last, 2, query));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task offset_past_the_end_answers_an_empty_list()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -102,7 +102,7 @@ public abstract partial class ListParameterTests(RunningInstance instance)
         Assert.Equal("4", reply.Header("X-Total-Count"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task sysparm_no_count_leaves_out_the_total_and_the_last_link()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -115,7 +115,7 @@ public abstract partial class ListParameterTests(RunningInstance instance)
         Assert.Equal(new Dictionary<string, int> { ["first"] = 0, ["prev"] = -3, ["next"] = 3 }, Links(reply, 3, query));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task sysparm_suppress_pagination_header_removes_the_link_header()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -127,7 +127,7 @@ public abstract partial class ListParameterTests(RunningInstance instance)
         Assert.Equal("4", reply.Header("X-Total-Count"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task references_are_link_and_value_objects_by_default()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -144,7 +144,7 @@ public abstract partial class ListParameterTests(RunningInstance instance)
         }).GetRawText(), result.GetRawText());
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task display_value_true_gives_display_values_and_links()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -161,7 +161,7 @@ public abstract partial class ListParameterTests(RunningInstance instance)
         }).GetRawText(), result.GetRawText());
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task display_value_all_gives_display_value_value_and_link()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -182,7 +182,7 @@ public abstract partial class ListParameterTests(RunningInstance instance)
         }).GetRawText(), result.GetRawText());
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task exclude_reference_link_leaves_the_bare_value_or_display_value()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -201,7 +201,7 @@ public abstract partial class ListParameterTests(RunningInstance instance)
         Assert.Equal(cast.Sales, all.Text("value"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task display_values_apply_to_lists_and_to_write_responses()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -213,7 +213,7 @@ public abstract partial class ListParameterTests(RunningInstance instance)
         Assert.Equal("Charlie Charlie", patched.ShouldBe(HttpStatusCode.OK).Result.GetProperty("manager").Text("display_value"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task input_display_value_writes_a_reference_by_its_display_value()
     {
         var cast = await Cast.CreateAsync(instance);
@@ -230,7 +230,7 @@ public abstract partial class ListParameterTests(RunningInstance instance)
         Assert.Equal(cast.Sales, patched.ShouldBe(HttpStatusCode.OK).Result.Text("department"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task reference_to_a_display_value_that_matches_nothing_is_refused_and_nothing_is_written()
     {
         var scope = instance.NewScope();

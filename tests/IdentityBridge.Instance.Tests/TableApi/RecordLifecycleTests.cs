@@ -5,7 +5,7 @@ public abstract class RecordLifecycleTests(RunningInstance instance)
 {
     private InstanceClient Admin => instance.Admin;
 
-    [InstanceFact]
+    [BackendFact]
     public async Task created_user_answers_201_with_location_and_every_value_a_string()
     {
         var name = instance.NewScope() + "ada";
@@ -31,7 +31,7 @@ public abstract class RecordLifecycleTests(RunningInstance instance)
         Assert.Equal("2025-06-02 10:15:00", result.Text("sys_created_on"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task record_reads_back_by_sys_id_with_the_values_written()
     {
         var name = instance.NewScope() + "grace";
@@ -49,7 +49,7 @@ public abstract class RecordLifecycleTests(RunningInstance instance)
         Assert.Equal(name, upperCase.ShouldBe(HttpStatusCode.OK).Result.Text("user_name"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task put_and_patch_update_the_record_and_answer_200_with_it()
     {
         var id = (await instance.CreateAsync("sys_user", new { user_name = instance.NewScope() + "alan", title = "Clerk" })).SysId();
@@ -67,7 +67,7 @@ public abstract class RecordLifecycleTests(RunningInstance instance)
         Assert.Equal("Wilmslow", read.Text("city"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task deleted_record_answers_204_and_then_404_with_servicenow_no_record_found()
     {
         var id = (await instance.CreateAsync("sys_user", new { user_name = instance.NewScope() + "gone" })).SysId();
@@ -80,7 +80,7 @@ public abstract class RecordLifecycleTests(RunningInstance instance)
         read.ShouldFailWith(HttpStatusCode.NotFound, "No Record found", "Record doesn't exist or ACL restricts the record retrieval");
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task update_or_delete_of_a_missing_record_answers_404()
     {
         const string missing = "0123456789abcdef0123456789abcdef";
@@ -92,7 +92,7 @@ public abstract class RecordLifecycleTests(RunningInstance instance)
         delete.ShouldFailWith(HttpStatusCode.NotFound, "No Record found", "Record doesn't exist or ACL restricts the record retrieval");
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task group_and_membership_are_created_listed_and_removed()
     {
         var scope = instance.NewScope();
@@ -119,7 +119,7 @@ public abstract class RecordLifecycleTests(RunningInstance instance)
         (await Admin.GetAsync($"/api/now/table/sys_user_group/{groupId}")).ShouldBe(HttpStatusCode.NotFound);
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task deleting_a_user_removes_their_memberships()
     {
         var scope = instance.NewScope();
@@ -132,7 +132,7 @@ public abstract class RecordLifecycleTests(RunningInstance instance)
         Assert.Empty((await Admin.GetAsync($"/api/now/table/sys_user_grmember?group={group}")).ShouldBe(HttpStatusCode.OK).Rows);
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task versioned_paths_v1_and_v2_serve_the_same_table_api()
     {
         var name = instance.NewScope() + "versioned";
@@ -149,7 +149,7 @@ public abstract class RecordLifecycleTests(RunningInstance instance)
         (await Admin.DeleteAsync($"/api/now/v2/table/sys_user/{id}")).ShouldBe(HttpStatusCode.NoContent);
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task head_answers_with_the_headers_of_a_get_and_no_body()
     {
         var name = instance.NewScope() + "headless";
@@ -170,7 +170,7 @@ public abstract class RecordLifecycleTests(RunningInstance instance)
         Assert.Equal("", missing.Body);
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task x_no_response_body_suppresses_the_body_of_writes_but_not_the_write()
     {
         var name = instance.NewScope() + "quiet";
@@ -194,7 +194,7 @@ public abstract class RecordLifecycleTests(RunningInstance instance)
         Assert.Equal("Quietville", read.Text("city"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task x_http_method_override_turns_a_post_into_the_named_method()
     {
         var id = (await instance.CreateAsync("sys_user", new { user_name = instance.NewScope() + "overridden" })).SysId();
@@ -212,7 +212,7 @@ public abstract class RecordLifecycleTests(RunningInstance instance)
         (await Admin.GetAsync($"/api/now/table/sys_user/{id}")).ShouldBe(HttpStatusCode.NotFound);
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task concurrent_inserts_all_succeed()
     {
         var scope = instance.NewScope();
@@ -225,7 +225,7 @@ public abstract class RecordLifecycleTests(RunningInstance instance)
         Assert.Equal(40, await instance.CountAsync("sys_user", $"user_nameSTARTSWITH{scope}"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task concurrent_inserts_of_one_user_name_create_exactly_one_user()
     {
         var name = instance.NewScope() + "racer";
@@ -239,7 +239,7 @@ public abstract class RecordLifecycleTests(RunningInstance instance)
         Assert.Equal(1, await instance.CountAsync("sys_user", $"user_name={name}"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task department_is_created_updated_and_deleted_like_any_table()
     {
         var name = instance.NewScope() + "Finance";

@@ -7,7 +7,7 @@ public abstract class RequestErrorTests(RunningInstance instance)
 {
     private InstanceClient Admin => instance.Admin;
 
-    [InstanceFact]
+    [BackendFact]
     public async Task unknown_table_is_rejected_with_servicenow_envelope()
     {
         var get = await Admin.GetAsync("/api/now/table/x");
@@ -19,7 +19,7 @@ public abstract class RequestErrorTests(RunningInstance instance)
         byId.ShouldFailWith(HttpStatusCode.BadRequest, "Invalid table incident", null);
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task request_without_credentials_is_refused_with_401_and_a_basic_challenge()
     {
         var reply = await instance.Anonymous.GetAsync("/api/now/table/sys_user");
@@ -28,7 +28,7 @@ public abstract class RequestErrorTests(RunningInstance instance)
         Assert.Equal("Basic realm=\"Service-now\"", reply.Header("WWW-Authenticate"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task wrong_unknown_or_malformed_credentials_are_refused_with_401()
     {
         var replies = new[]
@@ -48,7 +48,7 @@ public abstract class RequestErrorTests(RunningInstance instance)
         });
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task insert_update_and_delete_denied_by_acl_answer_403_with_servicenow_envelope()
     {
         var user = await instance.CreateUserAsync(instance.NewScope() + "nobody");
@@ -63,7 +63,7 @@ public abstract class RequestErrorTests(RunningInstance instance)
         delete.ShouldFailWith(HttpStatusCode.Forbidden, "Operation Failed", "ACL Exception Delete Failed due to security constraints");
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task missing_record_answers_404_no_record_found()
     {
         var missing = await Admin.GetAsync("/api/now/table/sys_user/0123456789abcdef0123456789abcdef");
@@ -73,7 +73,7 @@ public abstract class RequestErrorTests(RunningInstance instance)
         notAnId.ShouldFailWith(HttpStatusCode.NotFound, "No Record found", "Record doesn't exist or ACL restricts the record retrieval");
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task paths_that_name_no_resource_are_refused()
     {
         var outside = await Admin.GetAsync("/not/an/api");
@@ -87,7 +87,7 @@ public abstract class RequestErrorTests(RunningInstance instance)
         otherApi.ShouldFailWith(HttpStatusCode.BadRequest, "Requested URI does not represent any resource");
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task method_a_resource_does_not_support_answers_405_with_allow()
     {
         var deleteList = await Admin.DeleteAsync("/api/now/table/sys_user");
@@ -101,7 +101,7 @@ public abstract class RequestErrorTests(RunningInstance instance)
         Assert.Equal("GET, HEAD", postStats.Header("Allow"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task accept_that_excludes_json_answers_406()
     {
         static void Html(HttpRequestMessage request)
@@ -121,7 +121,7 @@ public abstract class RequestErrorTests(RunningInstance instance)
         wildcard.ShouldBe(HttpStatusCode.OK);
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task body_that_is_not_json_answers_415()
     {
         var name = instance.NewScope() + "plain";
@@ -132,7 +132,7 @@ public abstract class RequestErrorTests(RunningInstance instance)
         Assert.Equal(0, await instance.CountAsync("sys_user", $"user_name={name}"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task write_without_content_type_answers_400()
     {
         var name = instance.NewScope() + "untyped";
@@ -143,7 +143,7 @@ public abstract class RequestErrorTests(RunningInstance instance)
         Assert.Equal(0, await instance.CountAsync("sys_user", $"user_name={name}"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task malformed_json_answers_400()
     {
         var user = (await instance.CreateAsync("sys_user", new { user_name = instance.NewScope() + "target" })).SysId();
@@ -158,7 +158,7 @@ public abstract class RequestErrorTests(RunningInstance instance)
         }
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task body_that_is_not_an_object_of_scalars_answers_400_and_writes_nothing()
     {
         var scope = instance.NewScope();
@@ -180,7 +180,7 @@ public abstract class RequestErrorTests(RunningInstance instance)
         Assert.Equal(0, await instance.CountAsync("sys_user", $"user_nameSTARTSWITH{scope}"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task body_over_four_mebibytes_answers_413_and_writes_nothing()
     {
         const int limit = 4 * 1024 * 1024;
@@ -215,7 +215,7 @@ public abstract class RequestErrorTests(RunningInstance instance)
         Assert.Equal(0, await instance.CountAsync("sys_user", $"user_name={name}"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task invalid_paging_and_display_parameters_answer_400()
     {
         (await Admin.GetAsync("/api/now/table/sys_user?sysparm_limit=ten")).ShouldFailWith(HttpStatusCode.BadRequest, "Invalid value for sysparm_limit");

@@ -5,7 +5,7 @@ public abstract class WritingRecordsTests(RunningInstance instance)
 {
     private InstanceClient Admin => instance.Admin;
 
-    [InstanceFact]
+    [BackendFact]
     public async Task unknown_fields_are_ignored()
     {
         var name = instance.NewScope() + "extra";
@@ -18,7 +18,7 @@ public abstract class WritingRecordsTests(RunningInstance instance)
         Assert.False(result.TryGetProperty("u_not_there", out _));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task empty_string_and_null_clear_a_field()
     {
         var created = await instance.CreateAsync("sys_user", new
@@ -44,7 +44,7 @@ public abstract class WritingRecordsTests(RunningInstance instance)
         Assert.Equal(1, count);
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task name_is_computed_from_first_and_last_name_and_cannot_be_written()
     {
         var created = await Admin.PostAsync("/api/now/table/sys_user",
@@ -58,7 +58,7 @@ public abstract class WritingRecordsTests(RunningInstance instance)
         Assert.Equal("Ada", firstOnly.ShouldBe(HttpStatusCode.OK).Result.Text("name"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task password_is_never_readable_and_the_user_signs_in_with_it()
     {
         var name = instance.NewScope() + "secret";
@@ -83,7 +83,7 @@ public abstract class WritingRecordsTests(RunningInstance instance)
         Assert.Equal("********", asUser.Result.Text("user_password"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task changed_password_replaces_the_old_one()
     {
         var user = await instance.CreateUserAsync(instance.NewScope() + "rotate");
@@ -95,7 +95,7 @@ public abstract class WritingRecordsTests(RunningInstance instance)
         (await instance.As(user.UserName, "New-Password-2").GetAsync($"/api/now/table/sys_user/{user.SysId}")).ShouldBe(HttpStatusCode.OK);
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task duplicate_user_name_is_refused_with_operation_failed()
     {
         var name = instance.NewScope() + "twin";
@@ -112,7 +112,7 @@ public abstract class WritingRecordsTests(RunningInstance instance)
         Assert.Equal(2, await instance.CountAsync("sys_user", $"user_nameSTARTSWITH{name}"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task duplicate_membership_is_refused_with_operation_failed()
     {
         var scope = instance.NewScope();
@@ -126,7 +126,7 @@ public abstract class WritingRecordsTests(RunningInstance instance)
         Assert.Equal(1, await instance.CountAsync("sys_user_grmember", $"group={group}"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task membership_without_user_or_group_is_refused()
     {
         var group = (await instance.CreateAsync("sys_user_group", new { name = instance.NewScope() + "Lonely" })).SysId();
@@ -136,7 +136,7 @@ public abstract class WritingRecordsTests(RunningInstance instance)
         reply.ShouldFailWith(HttpStatusCode.BadRequest, "Invalid value for field: user, group");
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task value_objects_and_json_scalars_are_written_as_strings()
     {
         var reply = await Admin.PostAsync("/api/now/table/sys_user", new Dictionary<string, object?>
@@ -154,7 +154,7 @@ public abstract class WritingRecordsTests(RunningInstance instance)
         Assert.Equal("", result.Text("title"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task only_the_first_record_of_an_array_is_written()
     {
         var scope = instance.NewScope();
@@ -165,7 +165,7 @@ public abstract class WritingRecordsTests(RunningInstance instance)
         Assert.Equal(1, await instance.CountAsync("sys_user", $"user_nameSTARTSWITH{scope}"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task value_that_does_not_fit_its_column_is_refused_with_400()
     {
         var scope = instance.NewScope();
@@ -180,7 +180,7 @@ public abstract class WritingRecordsTests(RunningInstance instance)
         Assert.Equal(0, await instance.CountAsync("sys_user", $"user_nameSTARTSWITH{scope}"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task deactivating_a_user_locks_the_account_and_reactivating_unlocks_it()
     {
         var user = await instance.CreateUserAsync(instance.NewScope() + "leaving");
@@ -196,7 +196,7 @@ public abstract class WritingRecordsTests(RunningInstance instance)
         accepted.ShouldBe(HttpStatusCode.OK);
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task custom_column_added_through_sys_dictionary_is_written_and_queried()
     {
         var scope = instance.NewScope();
@@ -218,7 +218,7 @@ public abstract class WritingRecordsTests(RunningInstance instance)
         Assert.Equal(["Badge"], dictionary.Column("column_label"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task custom_column_is_removed_with_its_dictionary_entry_and_built_in_ones_stay()
     {
         var scope = instance.NewScope();
@@ -243,7 +243,7 @@ public abstract class WritingRecordsTests(RunningInstance instance)
         Assert.Equal("Still here", written.ShouldBe(HttpStatusCode.OK).Result.Text("title"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task bad_custom_column_names_are_refused_with_400()
     {
         string[] names = ["badge", "u_", "u_Badge", "u_bad name", "u_x\"; DROP TABLE sys_user; --", "u_x' INTEGER); DROP TABLE sys_user; --"];
@@ -259,7 +259,7 @@ public abstract class WritingRecordsTests(RunningInstance instance)
         Assert.Equal(0, await instance.CountAsync("sys_dictionary", "name=sys_user^elementNOT INu_badge^elementSTARTSWITHu_"));
     }
 
-    [InstanceFact]
+    [BackendFact]
     public async Task custom_column_of_an_unknown_table_or_type_is_refused_with_400()
     {
         var table = await Admin.PostAsync("/api/now/table/sys_dictionary", new { name = "no_such_table", element = "u_x", internal_type = "string" });

@@ -4,7 +4,7 @@ namespace IdentityBridge.Tenant.Tests.Graph;
 
 public abstract class ApplicationTests(RunningTenant tenant)
 {
-    [TenantFact]
+    [BackendFact]
     public async Task users_and_groups_are_assigned_to_a_service_principal()
     {
         var scope = tenant.NewScope();
@@ -43,7 +43,7 @@ public abstract class ApplicationTests(RunningTenant tenant)
         Assert.Single((await admin.GetAsync($"/v1.0/servicePrincipals/{sp.Id()}/appRoleAssignedTo")).ShouldBe(HttpStatusCode.OK).Value);
     }
 
-    [TenantFact]
+    [BackendFact]
     public async Task organization_and_domains_describe_the_tenant()
     {
         var organization = Assert.Single((await tenant.Reader.GetAsync("/v1.0/organization")).ShouldBe(HttpStatusCode.OK).Value);

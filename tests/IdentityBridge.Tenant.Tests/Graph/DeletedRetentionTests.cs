@@ -5,7 +5,7 @@ namespace IdentityBridge.Tenant.Tests.Graph;
 /// <summary>On a tenant of its own, because it moves the clock a month on.</summary>
 public abstract class DeletedRetentionTests(RunningTenant tenant)
 {
-    [TenantFact]
+    [BackendFact]
     public async Task a_deleted_user_is_purged_after_30_days_and_delta_reports_it_deleted()
     {
         var scope = tenant.NewScope();

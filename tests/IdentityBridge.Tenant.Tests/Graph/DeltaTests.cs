@@ -11,7 +11,7 @@ public abstract class DeltaTests(RunningTenant tenant)
         return last.DeltaLink ?? throw new InvalidOperationException("The round ended without a deltaLink.");
     }
 
-    [TenantFact]
+    [BackendFact]
     public async Task user_delta_reports_creates_updates_soft_and_hard_deletes()
     {
         var scope = tenant.NewScope();
@@ -50,7 +50,7 @@ public abstract class DeltaTests(RunningTenant tenant)
         Assert.Equal("deleted", removed.GetProperty("@removed").GetProperty("reason").GetString());
     }
 
-    [TenantFact]
+    [BackendFact]
     public async Task delta_pages_many_changes_by_next_link()
     {
         var scope = tenant.NewScope();
@@ -63,7 +63,7 @@ public abstract class DeltaTests(RunningTenant tenant)
         Assert.NotNull(last.DeltaLink);
     }
 
-    [TenantFact]
+    [BackendFact]
     public async Task group_delta_reports_members_added_and_removed()
     {
         var scope = tenant.NewScope();
@@ -92,7 +92,7 @@ public abstract class DeltaTests(RunningTenant tenant)
         Assert.Equal("deleted", Assert.Single(round.Value).GetProperty("@removed").GetProperty("reason").GetString());
     }
 
-    [TenantFact]
+    [BackendFact]
     public async Task forged_delta_token_is_a_bad_request()
     {
         (await tenant.Reader.GetAsync("/v1.0/users/delta?$deltatoken=bm9wZQ")).ShouldBeError(HttpStatusCode.BadRequest, "Request_BadRequest");

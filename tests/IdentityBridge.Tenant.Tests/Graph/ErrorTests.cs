@@ -5,7 +5,7 @@ namespace IdentityBridge.Tenant.Tests.Graph;
 
 public abstract class ErrorTests(RunningTenant tenant)
 {
-    [TenantFact]
+    [BackendFact]
     public async Task requests_without_a_valid_token_are_refused_with_invalid_authentication_token()
     {
         (await tenant.As(null).GetAsync("/v1.0/users")).ShouldBeError(HttpStatusCode.Unauthorized, "InvalidAuthenticationToken");
@@ -13,7 +13,7 @@ public abstract class ErrorTests(RunningTenant tenant)
         (await tenant.As(TestTokens.OtherTenant).GetAsync("/v1.0/users")).ShouldBeError(HttpStatusCode.Unauthorized, "InvalidAuthenticationToken");
     }
 
-    [TenantFact]
+    [BackendFact]
     public async Task a_caller_without_the_permission_is_denied()
     {
         var none = tenant.As(TestTokens.NoPermissions);
@@ -26,7 +26,7 @@ public abstract class ErrorTests(RunningTenant tenant)
         (await tenant.Reader.PostAsync("/v1.0/groups", new { displayName = "x" })).ShouldBeError(HttpStatusCode.Forbidden, "Authorization_RequestDenied");
     }
 
-    [TenantFact]
+    [BackendFact]
     public async Task missing_objects_are_resource_not_found()
     {
         var message = (await tenant.Reader.GetAsync($"/v1.0/users/{Guid.NewGuid()}")).ShouldBeError(HttpStatusCode.NotFound, "Request_ResourceNotFound");
@@ -35,7 +35,7 @@ public abstract class ErrorTests(RunningTenant tenant)
         (await tenant.Reader.GetAsync($"/v1.0/groups/{Guid.NewGuid()}/members")).ShouldBeError(HttpStatusCode.NotFound, "Request_ResourceNotFound");
     }
 
-    [TenantFact]
+    [BackendFact]
     public async Task bad_query_options_are_bad_requests_with_graphs_message()
     {
         var cases = new Dictionary<string, string>
@@ -64,7 +64,7 @@ public abstract class ErrorTests(RunningTenant tenant)
         }
     }
 
-    [TenantFact]
+    [BackendFact]
     public async Task hostile_input_never_yields_a_server_error()
     {
         var deep = string.Concat(Enumerable.Repeat("(", 5000)) + "displayName eq 'x'" + string.Concat(Enumerable.Repeat(")", 5000));
@@ -110,7 +110,7 @@ public abstract class ErrorTests(RunningTenant tenant)
         Assert.Equal(HttpStatusCode.MethodNotAllowed, put.Status);
     }
 
-    [TenantFact]
+    [BackendFact]
     public async Task request_ids_are_given_and_the_clients_id_is_echoed()
     {
         var reply = (await tenant.Reader.GetAsync("/v1.0/domains", ("client-request-id", "abc-123"))).ShouldBe(HttpStatusCode.OK);
@@ -121,7 +121,7 @@ public abstract class ErrorTests(RunningTenant tenant)
         Assert.Equal("def-456", error.Body.GetProperty("error").GetProperty("innerError").GetProperty("client-request-id").GetString());
     }
 
-    [TenantFact]
+    [BackendFact]
     public async Task a_client_over_its_budget_is_throttled_with_retry_after()
     {
         await using var app = await TenantApp.StartAsync(tenant.Options with { RequestBudget = 3, RequestBudgetWindow = TimeSpan.FromSeconds(30) }, _ => { });

@@ -4,7 +4,7 @@ namespace IdentityBridge.Tenant.Tests.Graph;
 
 public abstract class GroupTests(RunningTenant tenant)
 {
-    [TenantFact]
+    [BackendFact]
     public async Task group_is_created_updated_listed_and_deleted()
     {
         var scope = tenant.NewScope();
@@ -21,7 +21,7 @@ public abstract class GroupTests(RunningTenant tenant)
         (await tenant.Reader.GetAsync("/v1.0/groups/not-a-guid")).ShouldBeError(HttpStatusCode.BadRequest, "Request_BadRequest");
     }
 
-    [TenantFact]
+    [BackendFact]
     public async Task members_and_transitive_members_follow_nesting()
     {
         var scope = tenant.NewScope();
@@ -55,7 +55,7 @@ public abstract class GroupTests(RunningTenant tenant)
         Assert.Equal(inner.Id(), Assert.Single(members).Id());
     }
 
-    [TenantFact]
+    [BackendFact]
     public async Task members_page_by_next_link_and_leave_deleted_users_out()
     {
         var scope = tenant.NewScope();

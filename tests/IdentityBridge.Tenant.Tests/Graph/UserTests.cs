@@ -4,7 +4,7 @@ namespace IdentityBridge.Tenant.Tests.Graph;
 
 public abstract class UserTests(RunningTenant tenant)
 {
-    [TenantFact]
+    [BackendFact]
     public async Task user_is_created_read_by_id_and_by_upn_updated_and_deleted()
     {
         var scope = tenant.NewScope();
@@ -43,7 +43,7 @@ public abstract class UserTests(RunningTenant tenant)
         (await tenant.Reader.GetAsync($"/v1.0/users/{id}")).ShouldBeError(HttpStatusCode.NotFound, "Request_ResourceNotFound");
     }
 
-    [TenantFact]
+    [BackendFact]
     public async Task the_password_is_stored_hashed_and_verified_for_enabled_users_only()
     {
         var scope = tenant.NewScope();
@@ -67,7 +67,7 @@ public abstract class UserTests(RunningTenant tenant)
         Assert.Null(await directory.VerifyPasswordAsync(upn, "Correct-Horse-1"));
     }
 
-    [TenantFact]
+    [BackendFact]
     public async Task duplicate_upn_and_missing_properties_are_bad_requests()
     {
         var scope = tenant.NewScope();
@@ -98,7 +98,7 @@ public abstract class UserTests(RunningTenant tenant)
         readOnly.ShouldBeError(HttpStatusCode.BadRequest, "Request_BadRequest");
     }
 
-    [TenantFact]
+    [BackendFact]
     public async Task select_filter_top_count_and_orderby_shape_the_list()
     {
         var scope = tenant.NewScope();
@@ -140,7 +140,7 @@ public abstract class UserTests(RunningTenant tenant)
         Assert.NotNull(counted.NextLink);
     }
 
-    [TenantFact]
+    [BackendFact]
     public async Task next_link_pages_through_every_user_once()
     {
         var scope = tenant.NewScope();
@@ -156,7 +156,7 @@ public abstract class UserTests(RunningTenant tenant)
         Assert.Equal(Enumerable.Range(0, 23).Select(i => $"{scope}p{i:00}"), ordered.Select(o => o.Text("displayName")));
     }
 
-    [TenantFact]
+    [BackendFact]
     public async Task manager_is_set_read_and_removed()
     {
         var scope = tenant.NewScope();
@@ -183,7 +183,7 @@ public abstract class UserTests(RunningTenant tenant)
         (await tenant.Reader.GetAsync($"/v1.0/users/{worker.Id()}/manager")).ShouldBeError(HttpStatusCode.NotFound, "Request_ResourceNotFound");
     }
 
-    [TenantFact]
+    [BackendFact]
     public async Task extension_attributes_are_written_and_read_by_select()
     {
         var scope = tenant.NewScope();
@@ -196,7 +196,7 @@ public abstract class UserTests(RunningTenant tenant)
         Assert.False(read.TryGetProperty(name, out _));
     }
 
-    [TenantFact]
+    [BackendFact]
     public async Task deleted_user_is_listed_restored_and_purged()
     {
         var scope = tenant.NewScope();

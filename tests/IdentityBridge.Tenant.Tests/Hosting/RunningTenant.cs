@@ -127,7 +127,7 @@ public sealed class SqliteTenant : RunningTenant
     public override Backend Backend => Backend.Sqlite;
 }
 
-public sealed class PostgresTenant : RunningTenant
+public sealed class PostgresTenant : RunningTenant, IPostgresFixture
 {
     public override Backend Backend => Backend.Postgres;
 }

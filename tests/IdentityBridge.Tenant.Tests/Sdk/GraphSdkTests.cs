@@ -47,7 +47,7 @@ public abstract class GraphSdkTests(SdkTenant tenant)
         };
     }
 
-    [SdkFact]
+    [BackendFact]
     public async Task page_iterator_lists_users_across_pages_with_select_filter_and_count()
     {
         var scope = tenant.NewScope();
@@ -101,7 +101,7 @@ public abstract class GraphSdkTests(SdkTenant tenant)
         Assert.Null(counted.OdataNextLink);
     }
 
-    [SdkFact]
+    [BackendFact]
     public async Task gets_a_user_by_user_principal_name_and_by_id()
     {
         var scope = tenant.NewScope();
@@ -159,7 +159,7 @@ public abstract class GraphSdkTests(SdkTenant tenant)
         return (users, page.OdataDeltaLink!);
     }
 
-    [SdkFact]
+    [BackendFact]
     public async Task user_delta_round_trip_through_create_update_soft_delete_restore_and_hard_delete()
     {
         var scope = tenant.NewScope();
@@ -226,7 +226,7 @@ public abstract class GraphSdkTests(SdkTenant tenant)
         return (groups, page.OdataDeltaLink!);
     }
 
-    [SdkFact]
+    [BackendFact]
     public async Task group_members_through_refs_list_and_members_delta()
     {
         var scope = tenant.NewScope();
@@ -276,7 +276,7 @@ public abstract class GraphSdkTests(SdkTenant tenant)
         Assert.Equal("Request_ResourceNotFound", gone.Error!.Code);
     }
 
-    [SdkFact]
+    [BackendFact]
     public async Task app_role_assignments_on_a_service_principal()
     {
         var scope = tenant.NewScope();
@@ -334,7 +334,7 @@ public abstract class GraphSdkTests(SdkTenant tenant)
         Assert.Equal(user.Id, Assert.Single(left!.Value!).Id);
     }
 
-    [SdkFact]
+    [BackendFact]
     public async Task permission_denied_and_not_found_arrive_as_odata_errors()
     {
         var denied = await Assert.ThrowsAsync<ODataError>(() => tenant.UsersOnly.Groups.GetAsync());
@@ -364,7 +364,7 @@ public abstract class GraphSdkTests(SdkTenant tenant)
         Assert.Equal("Request_BadRequest", badFilter.Error!.Code);
     }
 
-    [SdkFact]
+    [BackendFact]
     public async Task manager_expand_orderby_and_transitive_members()
     {
         var scope = tenant.NewScope();
@@ -420,7 +420,7 @@ public abstract class GraphSdkTests(SdkTenant tenant)
         Assert.Equal(2, transitiveUsers.OdataCount);
     }
 
-    [SdkFact]
+    [BackendFact]
     public async Task delta_with_the_page_iterator_and_a_preferred_page_size()
     {
         var scope = tenant.NewScope();
@@ -452,7 +452,7 @@ public abstract class GraphSdkTests(SdkTenant tenant)
         Assert.NotNull(round.OdataDeltaLink);
     }
 
-    [SdkFact]
+    [BackendFact]
     public async Task delta_token_latest_starts_tracking_from_now()
     {
         var scope = tenant.NewScope();
@@ -470,7 +470,7 @@ public abstract class GraphSdkTests(SdkTenant tenant)
         Assert.Equal(scope + "new", only.DisplayName);
     }
 
-    [SdkFact]
+    [BackendFact]
     public async Task extension_attributes_travel_in_additional_data()
     {
         var scope = tenant.NewScope();
@@ -495,7 +495,7 @@ public abstract class GraphSdkTests(SdkTenant tenant)
         Assert.Equal("CC-7", read!.AdditionalData[extension]);
     }
 
-    [SdkFact]
+    [BackendFact]
     public async Task finds_a_service_principal_by_app_id()
     {
         var scope = tenant.NewScope();
@@ -508,7 +508,7 @@ public abstract class GraphSdkTests(SdkTenant tenant)
         Assert.Empty(only.AppRoles!);
     }
 
-    [SdkFact]
+    [BackendFact]
     public async Task counts_users_through_the_count_segment()
     {
         var scope = tenant.NewScope();
@@ -542,7 +542,7 @@ public abstract class GraphSdkTests(SdkTenant tenant)
         Assert.Equal(403, denied.ResponseStatusCode);
     }
 
-    [SdkFact]
+    [BackendFact]
     public async Task organization_and_domains_through_the_sdk()
     {
         var organization = await tenant.Reader.Organization.GetAsync();

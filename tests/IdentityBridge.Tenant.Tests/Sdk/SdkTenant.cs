@@ -133,7 +133,7 @@ public sealed class SqliteSdkTenant : SdkTenant
     public override Backend Backend => Backend.Sqlite;
 }
 
-public sealed class PostgresSdkTenant : SdkTenant
+public sealed class PostgresSdkTenant : SdkTenant, IPostgresFixture
 {
     public override Backend Backend => Backend.Postgres;
 }
@@ -145,27 +145,4 @@ public sealed class ThrottledSdkTenant : SdkTenant
 
     protected override TenantOptions Adjust(TenantOptions options) =>
         options with { RequestBudget = 3, RequestBudgetWindow = TimeSpan.FromSeconds(2) };
-}
-
-/// <summary>
-/// A test against a tenant driven through the Graph SDK; the PostgreSQL variants are skipped only where
-/// <c>IDBRIDGE_SKIP_POSTGRES=1</c> asks for it (as <see cref="Hosting.TenantFactAttribute"/> does).
-/// </summary>
-[XunitTestCaseDiscoverer("IdentityBridge.Tenant.Tests.Sdk.SdkFactDiscoverer", "IdentityBridge.Tenant.Tests")]
-[AttributeUsage(AttributeTargets.Method)]
-public sealed class SdkFactAttribute : FactAttribute;
-
-public sealed class SdkFactDiscoverer(IMessageSink diagnosticMessageSink) : IXunitTestCaseDiscoverer
-{
-    public IEnumerable<IXunitTestCase> Discover(ITestFrameworkDiscoveryOptions discoveryOptions, ITestMethod testMethod,
-        IAttributeInfo factAttribute)
-    {
-        var display = discoveryOptions.MethodDisplayOrDefault();
-        var displayOptions = discoveryOptions.MethodDisplayOptionsOrDefault();
-        var onPostgres = typeof(IClassFixture<PostgresSdkTenant>).IsAssignableFrom(testMethod.TestClass.Class.ToRuntimeType());
-        var reason = onPostgres ? PostgresServer.SkipReason : null;
-        yield return reason is null
-            ? new XunitTestCase(diagnosticMessageSink, display, displayOptions, testMethod)
-            : new XunitSkippedDataRowTestCase(diagnosticMessageSink, display, displayOptions, testMethod, reason);
-    }
 }
