@@ -97,14 +97,17 @@ internal sealed class GraphRequest(HttpContext context, GraphCaller caller)
 
     // Graph writes text as UTF-8, not as \u escapes; a JSON API body is never read as HTML, so nothing needs escaping
     // beyond what JSON itself requires.
-    private static readonly System.Text.Json.JsonSerializerOptions Wire =
+    private static readonly System.Text.Json.JsonWriterOptions Wire =
         new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public Task WriteAsync(int status, JsonObject body)
+    /// <summary>Writes the body straight into the response: a page of 999 users is never held as one string.</summary>
+    public async Task WriteAsync(int status, JsonObject body)
     {
         Context.Response.StatusCode = status;
         Context.Response.ContentType = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
-        return Context.Response.WriteAsync(body.ToJsonString(Wire), Aborted);
+        await using var writer = new System.Text.Json.Utf8JsonWriter(Context.Response.BodyWriter, Wire);
+        body.WriteTo(writer);
+        await writer.FlushAsync(Aborted);
     }
 
     public Task NoContentAsync()
