@@ -1,3 +1,4 @@
+using Spectre.Console;
 using System.Globalization;
 using IdentityBridge.Instance.Hosting;
 using Npgsql;
@@ -73,5 +74,33 @@ internal sealed class BenchStoreLocation
         await connection.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Removes a bench's stores, or with --keep says how to reuse them. Only a directory the bench made up is removed
+    /// whole; a given --data keeps whatever else it holds.
+    /// </summary>
+    public static async Task CleanUpAsync(IReadOnlyList<BenchStoreLocation> locations, string workDirectory, bool keep,
+        bool dataDirectoryGiven, bool onPostgres, IAnsiConsole console)
+    {
+        if (keep)
+        {
+            if (locations.Count > 0)
+                console.MarkupLine("Kept the stores; run again with " +
+                                   $"{(onPostgres ? "the same --postgres" : $"--data {Markup.Escape(workDirectory)}")} --keep to reuse them.");
+            return;
+        }
+        foreach (var location in locations)
+        {
+            try
+            {
+                await location.DeleteAsync();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or Npgsql.NpgsqlException)
+            {
+                console.MarkupLine($"[yellow]Could not remove {Markup.Escape(location.Description)}: {Markup.Escape(e.Message)}[/]");
+            }
+        }
+        if (!dataDirectoryGiven && Directory.Exists(workDirectory)) Directory.Delete(workDirectory, recursive: true);
     }
 }

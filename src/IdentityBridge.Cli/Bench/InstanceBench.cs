@@ -59,7 +59,8 @@ internal sealed class InstanceBench(InstanceBenchOptions options, IAnsiConsole c
                 await large.DisposeAsync();
             }
             if (small is not null) await small.DisposeAsync();
-            await CleanUpAsync(locations, workDirectory);
+            await BenchStoreLocation.CleanUpAsync(locations, workDirectory, options.Keep,
+                options.DataDirectory is not null, options.PostgresConnectionString is not null, console);
         }
 
         _report.Write(console, interrupted);
@@ -127,30 +128,5 @@ internal sealed class InstanceBench(InstanceBenchOptions options, IAnsiConsole c
             : "";
         console.MarkupLine($"  {Markup.Escape(label),-28} {measured.PerSecond,8:N0}/s  p50 {measured.P50,7:N2} ms  " +
                            $"p99 {measured.P99,7:N2} ms  p99.9 {measured.P999,7:N2} ms{failures}{others}");
-    }
-
-    private async Task CleanUpAsync(IReadOnlyList<BenchStoreLocation> locations, string workDirectory)
-    {
-        if (options.Keep)
-        {
-            if (locations.Count > 0)
-                console.MarkupLine("Kept the stores; run again with " +
-                                   $"{(options.PostgresConnectionString is null ? $"--data {Markup.Escape(workDirectory)}" : "the same --postgres")} " +
-                                   "--keep to reuse them.");
-            return;
-        }
-        foreach (var location in locations)
-        {
-            try
-            {
-                await location.DeleteAsync();
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or Npgsql.NpgsqlException)
-            {
-                console.MarkupLine($"[yellow]Could not remove {Markup.Escape(location.Description)}: {Markup.Escape(e.Message)}[/]");
-            }
-        }
-        // Only a directory the bench made up is removed whole; a given --data keeps whatever else it holds.
-        if (options.DataDirectory is null && Directory.Exists(workDirectory)) Directory.Delete(workDirectory, recursive: true);
     }
 }

@@ -87,7 +87,8 @@ internal sealed class TenantBench(TenantBenchOptions options, IAnsiConsole conso
         finally
         {
             _resources = ResourceUsage.Between(started, ResourceSnapshot.Take(), clock.Elapsed, 1);
-            await CleanUpAsync(locations, workDirectory);
+            await BenchStoreLocation.CleanUpAsync(locations, workDirectory, options.Keep,
+                options.DataDirectory is not null, options.PostgresConnectionString is not null, console);
         }
         Write(interrupted);
         if (options.JsonPath is { } json)
@@ -434,29 +435,5 @@ internal sealed class TenantBench(TenantBenchOptions options, IAnsiConsole conso
         if (directory is not null) Directory.CreateDirectory(directory);
         await using var file = File.Create(path);
         await JsonSerializer.SerializeAsync(file, document, new JsonSerializerOptions { WriteIndented = true });
-    }
-
-    private async Task CleanUpAsync(IReadOnlyList<BenchStoreLocation> locations, string workDirectory)
-    {
-        if (options.Keep)
-        {
-            if (locations.Count > 0)
-                console.MarkupLine("Kept the directories; run again with " +
-                                   $"{(options.PostgresConnectionString is null ? $"--data {Markup.Escape(workDirectory)}" : "the same --postgres")} " +
-                                   "--keep to reuse them.");
-            return;
-        }
-        foreach (var location in locations)
-        {
-            try
-            {
-                await location.DeleteAsync();
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or Npgsql.NpgsqlException)
-            {
-                console.MarkupLine($"[yellow]Could not remove {Markup.Escape(location.Description)}: {Markup.Escape(e.Message)}[/]");
-            }
-        }
-        if (options.DataDirectory is null && Directory.Exists(workDirectory)) Directory.Delete(workDirectory, recursive: true);
     }
 }
