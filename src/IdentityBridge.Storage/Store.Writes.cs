@@ -83,18 +83,24 @@ public sealed partial class Store
             }
             catch
             {
-                try
-                {
-                    await session.ExecuteAsync("ROLLBACK", CancellationToken.None);
-                }
-                catch (System.Data.Common.DbException)
-                {
-                    // The connection itself failed; the failure worth reporting is the one that got here.
-                }
+                await RollbackAsync(session);
                 throw;
             }
         }
         return results;
+    }
+
+    /// <summary>Rolls back the session's transaction after a failure, which stays the failure to report.</summary>
+    private static async Task RollbackAsync(Session session)
+    {
+        try
+        {
+            await session.ExecuteAsync("ROLLBACK", CancellationToken.None);
+        }
+        catch (System.Data.Common.DbException)
+        {
+            // The connection itself failed; the failure worth reporting is the one that got here.
+        }
     }
 
     /// <summary>
@@ -242,7 +248,7 @@ public sealed partial class Store
             await using var session = await SessionAsync(cancellationToken);
             using (await WriteLockAsync(cancellationToken))
             {
-                var command = session.Command($"DELETE FROM {SqlDialect.Quote(table.Name)} WHERE \"sys_id\" = @p0", [new("p0", sysId)]);
+                var command = session.Command(DeleteStatement(table), [new("p0", sysId)]);
                 if (await command.ExecuteNonQueryAsync(cancellationToken) > 0) return WriteResult.Deleted;
             }
         }
@@ -262,17 +268,32 @@ public sealed partial class Store
     /// <summary>Deletes every record that matches (used for cascades such as a user's memberships).</summary>
     public async Task<int> DeleteWhereAsync(TableDefinition table, EncodedQuery query, CancellationToken cancellationToken = default)
     {
-        var sql = new SqlBuilder(Dialect, Tables, table);
-        var where = new QueryCompiler(sql).Where(query) ?? throw new ArgumentException("A delete needs a condition.", nameof(query));
+        var (text, parameters, _) = DeleteWhereStatement(table, query);
+        if (text is null) throw new ArgumentException("A delete needs a condition.", nameof(query));
         await using var session = await SessionAsync(cancellationToken);
         using (await WriteLockAsync(cancellationToken))
-        {
-            var command = session.Command(
-                $"DELETE FROM {SqlDialect.Quote(table.Name)} WHERE \"sys_id\" IN (SELECT t.\"sys_id\" FROM {sql.From} WHERE {where})",
-                sql.Parameters);
-            return await command.ExecuteNonQueryAsync(cancellationToken);
-        }
+            return await session.Command(text, parameters).ExecuteNonQueryAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// The DELETE of the records a query matches (null text when no condition is left), and the terms dropped as
+    /// invalid. Shared by <see cref="DeleteWhereAsync"/> and batches.
+    /// </summary>
+    private (string? Text, IReadOnlyList<KeyValuePair<string, object?>> Parameters, IReadOnlyList<string> Dropped)
+        DeleteWhereStatement(TableDefinition table, EncodedQuery query)
+    {
+        var sql = new SqlBuilder(Dialect, Tables, table);
+        var compiler = new QueryCompiler(sql);
+        var where = compiler.Where(query);
+        var text = where is null
+            ? null
+            : $"DELETE FROM {SqlDialect.Quote(table.Name)} WHERE \"sys_id\" IN (SELECT t.\"sys_id\" FROM {sql.From} WHERE {where})";
+        return (text, sql.Parameters, compiler.Dropped);
+    }
+
+    /// <summary>The DELETE of one record by sys_id (<c>@p0</c>).</summary>
+    private static string DeleteStatement(TableDefinition table) =>
+        $"DELETE FROM {SqlDialect.Quote(table.Name)} WHERE \"sys_id\" = @p0";
 
     private async Task<WriteResult?> ApplyAsync(Session session, TableDefinition table,
         IReadOnlyDictionary<string, string?> values, WriteOptions options, Dictionary<string, object?> stored,
@@ -281,7 +302,7 @@ public sealed partial class Store
         foreach (var (name, value) in values)
         {
             var column = table.Column(name);
-            if (column is null || column.ReadOnly || column.Calculation is not null) continue;
+            if (!IsWritable(column)) continue;
             if (string.IsNullOrEmpty(value))
             {
                 stored[name] = null;
@@ -317,6 +338,10 @@ public sealed partial class Store
         }
         return null;
     }
+
+    /// <summary>Whether a write's value for the column is taken: unknown, read-only and calculated columns are ignored.</summary>
+    private static bool IsWritable([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] ColumnDefinition? column) =>
+        column is not null && !column.ReadOnly && column.Calculation is null;
 
     /// <summary>
     /// A reference takes a sys_id, or the display value of the record it refers to (always with

@@ -31,6 +31,12 @@ public abstract class SqlDialect
 
     public abstract string IsDistinctFrom(string left, string right);
 
+    /// <summary>
+    /// True when the values differ in any way, case included: whether a write changes a record is decided on exact
+    /// values, as <see cref="Store.UpdateAsync"/> decides it, not under the column's case-insensitive collation.
+    /// </summary>
+    internal virtual string DiffersExactly(string left, string right) => IsDistinctFrom(left, right);
+
     /// <summary>True where the database allows one writer at a time, so the store queues writes itself.</summary>
     public abstract bool SingleWriter { get; }
 

@@ -36,6 +36,9 @@ public sealed class SqliteDialect : SqlDialect
 
     public override string IsDistinctFrom(string left, string right) => $"({left} IS NOT {right})";
 
+    // An explicit collation on the right wins over the column's NOCASE, so "Abel" differs from "abel".
+    internal override string DiffersExactly(string left, string right) => $"({left} IS NOT {right} COLLATE BINARY)";
+
     public override bool SingleWriter => true;
 
     public override DbConnection CreateConnection() => new SqliteConnection(_connectionString);
