@@ -41,6 +41,12 @@ public sealed record TargetSettings
 
     /// <summary>How often a throttled (429), failed (5xx) or timed-out request is tried again before it is reported.</summary>
     public int MaxRetries { get; init; } = 4;
+
+    /// <summary>
+    /// The longest wait before a retry, whatever Retry-After asks: an hourly rate limit may ask for most of an hour,
+    /// and the job should rather report TooManyRequests and come back at its next cycle.
+    /// </summary>
+    public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromMinutes(2);
 }
 
 /// <summary>A record as the Table API returned it: its sys_id and the fields asked for, as their values (not display values).</summary>
