@@ -192,11 +192,23 @@ public sealed class TenantDirectory
         return results;
     }
 
+    /// <summary>
+    /// Updates a user and records the change. When the update replaces or removes the manager, the change row keeps
+    /// the previous manager in <c>member_id</c>, so that a delta round can say the manager was removed (Graph's
+    /// <c>manager@delta</c> entry with <c>@removed</c>) and not only that the user changed.
+    /// </summary>
     public async Task<WriteResult> UpdateUserAsync(string sysId, Dictionary<string, string?> values, string actor,
         CancellationToken cancellationToken = default)
     {
+        string? previousManager = null;
+        if (values.TryGetValue("manager", out var manager))
+        {
+            var current = await Store.GetAsync(DirectoryTables.User, sysId, ["sys_id", "manager"], cancellationToken: cancellationToken);
+            previousManager = current?["manager"] is { Length: > 0 } before && before != manager ? before : null;
+        }
         var result = await Store.UpdateAsync(DirectoryTables.User, sysId, values, new WriteOptions(actor), cancellationToken);
-        if (result.Succeeded) await RecordAsync("user", sysId, "changed", cancellationToken: cancellationToken);
+        if (result.Succeeded)
+            await RecordAsync("user", sysId, "changed", previousManager, previousManager is null ? null : "user", cancellationToken);
         return result;
     }
 

@@ -23,9 +23,13 @@ internal sealed partial class GraphApi
     {
         Require(request, type == GraphType.User ? GraphPermissions.ReadUsers : GraphPermissions.ReadGroups);
         request.Allow("$select", "$skiptoken", "$deltatoken", "$top");
-        var selection = GraphJson.Select(type, request.Option("$select"), "members");
-        var withMembers = type == GraphType.Group &&
-                          (!selection.Explicit || (request.Option("$select") ?? "").Split(',').Any(s => s.Trim().Equals("members", StringComparison.OrdinalIgnoreCase)));
+        var navigation = type == GraphType.User ? "manager" : "members";
+        var selection = GraphJson.Select(type, request.Option("$select"), navigation);
+        var navigationSelected = (request.Option("$select") ?? "").Split(',')
+            .Any(s => s.Trim().Equals(navigation, StringComparison.OrdinalIgnoreCase));
+        var withMembers = type == GraphType.Group && (!selection.Explicit || navigationSelected);
+        // manager@delta only when manager is selected, as Graph answers it.
+        var withManager = type == GraphType.User && navigationSelected;
         var size = request.Top();
         var token = request.Option("$skiptoken") ?? request.Option("$deltatoken");
         if (string.Equals(token, "latest", StringComparison.OrdinalIgnoreCase) && request.Option("$skiptoken") is null)
@@ -67,7 +71,7 @@ internal sealed partial class GraphApi
             {
                 Table = table,
                 Query = ODataFilter.ToQuery([], conditions) with { Order = KeysetOrder },
-                Fields = selection.Columns(),
+                Fields = withManager ? selection.Columns("manager") : selection.Columns(),
                 Limit = size + 1,
             }, request.Aborted)).Rows;
             var page = rows.Take(size).ToList();
@@ -79,6 +83,8 @@ internal sealed partial class GraphApi
                 if (members is not null)
                     json["members@delta"] = new JsonArray(members.GetValueOrDefault(row.SysId, [])
                         .Select(m => (JsonNode)MemberRef(m.Item1, m.Item2, removed: false)).ToArray());
+                if (withManager && !string.IsNullOrEmpty(row["manager"]))
+                    json["manager@delta"] = new JsonArray(MemberRef(row["manager"]!, "user", removed: false));
                 value.Add(json);
             }
             if (rows.Count > size) next = "i|" + Number(seq) + "|" + page[^1].SysId;
@@ -89,7 +95,7 @@ internal sealed partial class GraphApi
         {
             var changes = await directory.ChangesAsync(type.Name, since, size + 1, request.Aborted);
             var batch = changes.Take(size).ToList();
-            value = await ChangedObjectsAsync(type, batch, selection, withMembers, request.Aborted);
+            value = await ChangedObjectsAsync(type, batch, selection, withMembers, withManager, request.Aborted);
             var last = batch.Count == 0 ? since : long.Parse(batch[^1]["seq"]!, CultureInfo.InvariantCulture);
             if (changes.Count > size) next = "c|" + Number(last);
             else delta = "c|" + Number(last);
@@ -140,8 +146,10 @@ internal sealed partial class GraphApi
 
     /// <summary>The objects a batch of changes touched, each once, in the order of their first change.</summary>
     private async Task<JsonArray> ChangedObjectsAsync(GraphType type, IReadOnlyList<RecordRow> changes, Selection selection,
-        bool withMembers, CancellationToken cancellationToken)
+        bool withMembers, bool withManager, CancellationToken cancellationToken)
     {
+        // The manager a user had before a change in this batch removed or replaced it (see TenantDirectory.UpdateUserAsync).
+        var previousManagers = new Dictionary<string, string>(StringComparer.Ordinal);
         var order = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var propertiesChanged = new HashSet<string>(StringComparer.Ordinal);
@@ -159,6 +167,7 @@ internal sealed partial class GraphApi
                     break;
                 default:
                     propertiesChanged.Add(id);
+                    if (change["member_id"] is { Length: > 0 } previous) previousManagers.TryAdd(id, previous);
                     break;
             }
         }
@@ -180,6 +189,15 @@ internal sealed partial class GraphApi
             var json = propertiesChanged.Contains(id)
                 ? GraphJson.Object(type, row, selection)
                 : new JsonObject { ["id"] = GraphIds.FromSysId(id) };
+            if (withManager && propertiesChanged.Contains(id))
+            {
+                // The current manager; else, when this batch removed it, the removed one marked as Graph marks a
+                // removed link (@removed), so that a client tells "no manager now" from "manager not changed".
+                if (!string.IsNullOrEmpty(row["manager"]))
+                    json["manager@delta"] = new JsonArray(MemberRef(row["manager"]!, "user", removed: false));
+                else if (previousManagers.TryGetValue(id, out var previous))
+                    json["manager@delta"] = new JsonArray(MemberRef(previous, "user", removed: true));
+            }
             if (withMembers && memberChanges.TryGetValue(id, out var changed))
                 json["members@delta"] = new JsonArray(changed.Select(m => (JsonNode)MemberRef(m.Key, m.Value.Type, m.Value.Removed)).ToArray());
             value.Add(json);

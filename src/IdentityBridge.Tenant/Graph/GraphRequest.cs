@@ -52,7 +52,12 @@ internal sealed class GraphRequest(HttpContext context, GraphCaller caller)
             var at = prefer.IndexOf("odata.maxpagesize=", StringComparison.OrdinalIgnoreCase);
             if (at >= 0 && int.TryParse(new string(prefer[(at + 18)..].TakeWhile(char.IsAsciiDigit).ToArray()),
                     NumberStyles.None, CultureInfo.InvariantCulture, out var preferred))
-                return Math.Clamp(preferred, 1, MaxPageSize);
+            {
+                // Graph says which preference it applied, with the size it used.
+                var size = Math.Clamp(preferred, 1, MaxPageSize);
+                Context.Response.Headers["Preference-Applied"] = "odata.maxpagesize=" + size.ToString(CultureInfo.InvariantCulture);
+                return size;
+            }
             return DefaultPageSize;
         }
         if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var top) || top < 1 || top > MaxPageSize)
