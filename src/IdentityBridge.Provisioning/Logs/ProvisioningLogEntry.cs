@@ -31,6 +31,14 @@ public enum ProvisioningStepType
     Export,
 }
 
+/// <summary>Graph's <c>initiatorType</c>: who started the cycle an entry belongs to.</summary>
+public enum ProvisioningInitiatorType
+{
+    System,
+    User,
+    Application,
+}
+
 /// <summary>One step of an entry: its type, a name (Entra's, such as <c>EntryImport</c>), its outcome and details.</summary>
 public sealed record ProvisioningStep(
     ProvisioningStepType Type,
@@ -101,4 +109,13 @@ public sealed record ProvisioningLogEntry
 
     /// <summary>Who started the cycle: <c>IdentityBridge Provisioning Service</c> for scheduled cycles, a user for on demand.</summary>
     public string InitiatedBy { get; init; } = "IdentityBridge Provisioning Service";
+
+    /// <summary>The enterprise app's name, for Graph's <c>servicePrincipal.displayName</c>.</summary>
+    public string? ServicePrincipalDisplayName { get; init; }
+
+    /// <summary>Graph's <c>initiatedBy.id</c>: the user or app that started an on-demand run; empty for the service.</summary>
+    public string? InitiatorId { get; init; }
+
+    /// <summary>Graph's <c>initiatedBy.initiatorType</c>.</summary>
+    public ProvisioningInitiatorType InitiatorType { get; init; } = ProvisioningInitiatorType.System;
 }
