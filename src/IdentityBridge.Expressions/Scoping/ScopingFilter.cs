@@ -27,6 +27,10 @@ public sealed class ScopingFilter
 
     public int FilterCount => _groups.Length;
 
+    /// <summary>The source attributes the clauses read, each once: what the engine must fetch to evaluate scope.</summary>
+    public IReadOnlyList<string> Attributes =>
+        _groups.SelectMany(g => g.Clauses).Select(c => c.Attribute).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+
     /// <summary>
     /// Attributes Microsoft documents as unsupported in scoping filters (spec §4): group membership, app role
     /// assignments, userType and manager.

@@ -1,0 +1,147 @@
+using IdentityBridge.Provisioning.Engine;
+using IdentityBridge.Provisioning.Jobs;
+using IdentityBridge.Provisioning.Logs;
+using IdentityBridge.Provisioning.Tests.World;
+
+namespace IdentityBridge.Provisioning.Tests.Engine;
+
+public sealed class QuarantineAndGuardTests(ProvisioningWorld world) : IClassFixture<ProvisioningWorld>
+{
+    private TenantServer Tenant => world.Tenant;
+    private InstanceServer Instance => world.Instance;
+
+    private static string Field(JsonElement record, string name) => record.GetProperty(name).GetString() ?? "";
+
+    private async Task<JsonElement?> UserAsync(string name) =>
+        (await Instance.ListAsync("sys_user", "user_name=" + TenantServer.Upn(name))).Cast<JsonElement?>().SingleOrDefault();
+
+    [Fact]
+    public async Task changed_instance_credentials_quarantine_the_job_with_entras_text_and_a_start_after_the_fix_lifts_it()
+    {
+        var s = Tenant.NewScope();
+        var ann = await Tenant.CreateUserAsync(s + "ann");
+        var (app, _) = await Tenant.CreateServicePrincipalAsync(s + "app");
+        await Tenant.AssignAsync(app, ann);
+        var job = await world.CreateJobAsync(s + "job", app, password: "not-the-password");
+
+        var outcome = await world.SyncAsync(job);
+        Assert.Equal("Failed", outcome.State);
+        var status = (await world.ReloadAsync(job)).Status;
+        Assert.Equal(StatusCodes.Quarantine, status.Code);
+        Assert.Equal("EncounteredQuarantineException", status.Quarantine!.Reason);
+        Assert.Equal("ServiceNowInstanceInvalid", status.Quarantine.Error!.Code);
+        Assert.StartsWith("Your ServiceNow instance name appears to be invalid.", status.Quarantine.Error.Message);
+        Assert.Equal(world.Clock.GetUtcNow() + TimeSpan.FromHours(6), status.Quarantine.NextAttempt);
+        Assert.Null((await world.ReloadAsync(job)).UsersWatermark);
+
+        // A second failure keeps the series going: the next attempt is 12 hours after the first failure.
+        await world.SyncAsync(job);
+        status = (await world.ReloadAsync(job)).Status;
+        Assert.Equal(2, status.Quarantine!.SeriesCount);
+        Assert.Equal(2, status.CountSuccessiveCompleteFailures);
+
+        var fixedJob = await world.Host.Jobs.UpdateDefinitionAsync(await world.ReloadAsync(job),
+            world.Definition(s + "job", app));
+        await world.Engine.StartAsync(fixedJob);
+        Assert.Equal(StatusCodes.NotRun, (await world.ReloadAsync(job)).Status.Code);
+        Assert.Equal("Succeeded", (await world.SyncAsync(job)).State);
+        status = (await world.ReloadAsync(job)).Status;
+        Assert.Equal(StatusCodes.Active, status.Code);
+        Assert.Null(status.Quarantine);
+        Assert.NotNull(await UserAsync(s + "ann"));
+    }
+
+    [Fact]
+    public async Task an_instance_that_always_fails_quarantines_the_job_and_its_objects_are_escrowed()
+    {
+        var s = Tenant.NewScope();
+        var ann = await Tenant.CreateUserAsync(s + "ann");
+        var bob = await Tenant.CreateUserAsync(s + "bob");
+        var (app, _) = await Tenant.CreateServicePrincipalAsync(s + "app");
+        await Tenant.AssignAsync(app, ann);
+        await Tenant.AssignAsync(app, bob);
+        await using var proxy = await FaultyProxy.StartAsync(Instance.BaseUrl);
+        var job = await world.CreateJobAsync(s + "job", app, instanceUrl: proxy.BaseUrl);
+        proxy.AlwaysAnswer(HttpStatusCode.InternalServerError);
+
+        var outcome = await world.SyncAsync(job);
+        var status = (await world.ReloadAsync(job)).Status;
+        Assert.Equal(StatusCodes.Quarantine, status.Code);
+        Assert.Equal("EncounteredQuarantineException", status.Quarantine!.Reason);
+        var entries = await world.LogsAsync(job, f => f with { CycleId = outcome.CycleId });
+        Assert.Contains(entries, e => e.Status == ProvisioningResult.Failure && e.Error!.ErrorCode == "InternalServerError");
+
+        proxy.Heal();
+        world.Clock.Advance(TimeSpan.FromHours(6));
+        Assert.Equal("Succeeded", (await world.SyncAsync(job)).State);
+        Assert.Null((await world.ReloadAsync(job)).Status.Quarantine);
+        Assert.NotNull(await UserAsync(s + "ann"));
+        Assert.NotNull(await UserAsync(s + "bob"));
+    }
+
+    [Fact]
+    public async Task too_many_deletions_are_staged_and_the_job_quarantined_until_deletes_are_allowed()
+    {
+        var s = Tenant.NewScope();
+        var group = await Tenant.CreateGroupAsync(s + "All");
+        var users = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            users.Add(await Tenant.CreateUserAsync($"{s}u{i}"));
+            await Tenant.AddMemberAsync(group, users[^1]);
+        }
+        var (app, _) = await Tenant.CreateServicePrincipalAsync(s + "app");
+        await Tenant.AssignAsync(app, group);
+        var job = await world.CreateJobAsync(s + "job", app, settings => settings with { DeletionThreshold = 2 });
+        await world.SyncAsync(job);
+
+        foreach (var user in users) await Tenant.RemoveMemberAsync(group, user);
+        var outcome = await world.SyncAsync(job);
+        var status = (await world.ReloadAsync(job)).Status;
+        Assert.Equal("TooManyDeletes", status.Quarantine!.Reason);
+        var staged = (await world.LogsAsync(job, f => f with { CycleId = outcome.CycleId })).Where(e => e.Action == ProvisioningAction.StagedDelete).ToList();
+        Assert.Equal(3, staged.Count);
+        for (var i = 0; i < 3; i++) Assert.Equal("true", Field((await UserAsync($"{s}u{i}"))!.Value, "active"));
+
+        await world.Engine.RestartAsync(await world.ReloadAsync(job), RestartScope.ForceDeletes);
+        var allowed = await world.SyncAsync(job);
+        Assert.Equal("Succeeded", allowed.State);
+        for (var i = 0; i < 3; i++) Assert.Equal("false", Field((await UserAsync($"{s}u{i}"))!.Value, "active"));
+        Assert.Null((await world.ReloadAsync(job)).Status.Quarantine);
+        Assert.Null((await world.ReloadAsync(job)).PendingRestart);
+    }
+
+    [Fact]
+    public async Task a_full_restart_forgets_links_and_the_next_cycle_matches_the_same_records_again()
+    {
+        var s = Tenant.NewScope();
+        var ann = await Tenant.CreateUserAsync(s + "ann");
+        var (app, _) = await Tenant.CreateServicePrincipalAsync(s + "app");
+        await Tenant.AssignAsync(app, ann);
+        var job = await world.CreateJobAsync(s + "job", app);
+        await world.SyncAsync(job);
+        var before = (await UserAsync(s + "ann"))!.Value;
+
+        await world.Engine.RestartAsync(await world.ReloadAsync(job), RestartScope.Full);
+        var restarted = await world.ReloadAsync(job);
+        Assert.Null(restarted.UsersWatermark);
+        var outcome = await world.SyncAsync(job);
+        Assert.Equal(CycleKind.Initial, outcome.Kind);
+        Assert.Equal(Field(before, "sys_id"), Field((await UserAsync(s + "ann"))!.Value, "sys_id"));
+        var entry = (await world.LogsAsync(job, f => f with { CycleId = outcome.CycleId })).Single(e => e.SourceIdentity.Id == ann);
+        Assert.Contains(entry.Steps, step => step.Name == "EntryImportByJoiningProperty" && step.Status == ProvisioningResult.Success);
+    }
+
+    [Fact]
+    public async Task pause_and_start_change_the_status_code()
+    {
+        var s = Tenant.NewScope();
+        var (app, _) = await Tenant.CreateServicePrincipalAsync(s + "app");
+        var job = await world.CreateJobAsync(s + "job", app);
+        Assert.Equal(StatusCodes.NotRun, job.Status.Code);
+        var paused = await world.Engine.PauseAsync(job);
+        Assert.Equal(("Paused", StatusCodes.Paused), (paused.ScheduleState, paused.Status.Code));
+        var started = await world.Engine.StartAsync(paused);
+        Assert.Equal(("Active", StatusCodes.NotRun), (started.ScheduleState, started.Status.Code));
+    }
+}
