@@ -63,6 +63,20 @@ public sealed class GraphSourceFailureTests(TenantServer tenant) : IClassFixture
     }
 
     [Fact]
+    public async Task token_graph_no_longer_accepts_is_replaced_once_and_the_call_goes_through()
+    {
+        await using var source = tenant.NewSource();
+        Assert.True((await source.DefaultDomainAsync(None)).Succeeded);
+
+        // For the tenant the cached token has now expired; the source's own clock still holds it valid.
+        tenant.Clock.Advance(TimeSpan.FromMinutes(70));
+        var domain = await source.DefaultDomainAsync(None);
+
+        Assert.Equal(TenantServer.Domain, domain.Ok());
+        Assert.Equal(2, source.TokensIssued);
+    }
+
+    [Fact]
     public async Task certificate_that_does_not_match_the_pin_makes_the_source_unreachable()
     {
         await using var source = tenant.NewSource(tenant.Settings with { CertificateSha256 = new string('A', 64) });

@@ -5,6 +5,7 @@ using IdentityBridge.Provisioning.Source;
 using IdentityBridge.Tenant.Certificates;
 using IdentityBridge.Tenant.Hosting;
 using IdentityBridge.Testing.Stores;
+using Microsoft.Extensions.Time.Testing;
 
 namespace IdentityBridge.Provisioning.Tests.World;
 
@@ -14,7 +15,9 @@ namespace IdentityBridge.Provisioning.Tests.World;
 /// registration with what Entra's provisioning service is granted (User.Read.All, Group.Read.All,
 /// Application.Read.All). The helpers write the directory through Graph as an admin app, so every write is
 /// recorded for delta rounds as any other client's would be. Share one per test class (<c>IClassFixture</c>) and
-/// name objects with <see cref="NewScope"/>, so that tests find their own objects among the others.
+/// name objects with <see cref="NewScope"/>, so that tests find their own objects among the others. The tenant's
+/// clock is <see cref="Clock"/>: it starts at the real time and moves only when a test moves it (to expire tokens,
+/// or to pass the 30 days after which deleted users are purged).
 /// </summary>
 public class TenantServer : IAsyncLifetime
 {
@@ -31,9 +34,14 @@ public class TenantServer : IAsyncLifetime
     private HttpClient? _http;
     private string? _dataDirectory;
     private string? _adminToken;
+    private DateTimeOffset _adminTokenRenewal;
+    private string _adminId = "", _adminSecret = "";
     private int _scopes;
 
     public TenantApp App => _app ?? throw new InvalidOperationException("The tenant has not started.");
+
+    /// <summary>The tenant's clock (tokens, secrets, deleted-items retention, throttling windows).</summary>
+    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
 
     /// <summary>The tenant's address, such as <c>https://127.0.0.1:41234</c>.</summary>
     public string BaseUrl { get; private set; } = "";
@@ -76,6 +84,7 @@ public class TenantServer : IAsyncLifetime
             Certificate = _certificate.Certificate,
             DefaultDomain = Domain,
             PasswordIterations = TestStores.PasswordIterations,
+            Time = Clock,
         }), logging => { });
         BaseUrl = _app.Addresses.Single().TrimEnd('/');
         _http = OutboundHttp.CreateClient(TimeSpan.FromSeconds(60), CertificateSha256);
@@ -84,7 +93,7 @@ public class TenantServer : IAsyncLifetime
         ClientId = reader.Application.AppId;
         ClientSecret = reader.Secret.SecretText;
         var admin = await App.Tokens.Applications.CreateClientAsync("Provisioning tests admin", AdminPermissions);
-        _adminToken = await TokenAsync(admin.Application.AppId, admin.Secret.SecretText);
+        (_adminId, _adminSecret) = (admin.Application.AppId, admin.Secret.SecretText);
     }
 
     /// <summary>Changes the options the tenant starts with (a subclass for throttling, for instance).</summary>
@@ -231,6 +240,12 @@ public class TenantServer : IAsyncLifetime
 
     private async Task<HttpResponseMessage> RawAsync(HttpMethod method, string path, object? body)
     {
+        // A test may have moved the clock past the admin's token: it gets a new one, as any client would.
+        if (_adminToken is null || Clock.GetUtcNow() >= _adminTokenRenewal)
+        {
+            _adminToken = await TokenAsync(_adminId, _adminSecret);
+            _adminTokenRenewal = Clock.GetUtcNow() + TimeSpan.FromMinutes(30);
+        }
         using var request = new HttpRequestMessage(method, BaseUrl + "/v1.0" + path);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _adminToken);
         if (body is not null) request.Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
