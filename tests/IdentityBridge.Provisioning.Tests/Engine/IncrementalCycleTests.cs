@@ -5,7 +5,7 @@ using IdentityBridge.Provisioning.Tests.World;
 
 namespace IdentityBridge.Provisioning.Tests.Engine;
 
-public sealed class IncrementalCycleTests(ProvisioningWorld world) : IClassFixture<ProvisioningWorld>
+public abstract class IncrementalCycleTests<TWorld>(TWorld world) where TWorld : ProvisioningWorld
 {
     private TenantServer Tenant => world.Tenant;
     private InstanceServer Instance => world.Instance;
@@ -36,7 +36,7 @@ public sealed class IncrementalCycleTests(ProvisioningWorld world) : IClassFixtu
         return (app, await world.ReloadAsync(job));
     }
 
-    [Fact]
+    [BackendFact]
     public async Task a_changed_attribute_is_sent_alone_and_logged_with_old_and_new_values()
     {
         var s = Tenant.NewScope();
@@ -55,7 +55,7 @@ public sealed class IncrementalCycleTests(ProvisioningWorld world) : IClassFixtu
         Assert.Equal(1, outcome.Execution.CountExports);
     }
 
-    [Fact]
+    [BackendFact]
     public async Task an_unchanged_directory_gives_an_incremental_cycle_with_nothing_to_export()
     {
         var s = Tenant.NewScope();
@@ -67,7 +67,7 @@ public sealed class IncrementalCycleTests(ProvisioningWorld world) : IClassFixtu
         Assert.Empty(await world.LogsAsync(job, f => f with { CycleId = outcome.CycleId }));
     }
 
-    [Fact]
+    [BackendFact]
     public async Task an_unassigned_user_is_disabled_and_locked_out_and_comes_back_with_group_memberships()
     {
         var s = Tenant.NewScope();
@@ -106,7 +106,7 @@ public sealed class IncrementalCycleTests(ProvisioningWorld world) : IClassFixtu
         _ = app;
     }
 
-    [Fact]
+    [BackendFact]
     public async Task soft_delete_disables_restore_enables_and_purge_deletes()
     {
         var s = Tenant.NewScope();
@@ -128,7 +128,7 @@ public sealed class IncrementalCycleTests(ProvisioningWorld world) : IClassFixtu
             e => e.SourceIdentity.Id == ann && e.Action == ProvisioningAction.Delete && e.Status == ProvisioningResult.Success);
     }
 
-    [Fact]
+    [BackendFact]
     public async Task skip_out_of_scope_deletions_leaves_an_unassigned_user_active()
     {
         var s = Tenant.NewScope();
@@ -141,7 +141,7 @@ public sealed class IncrementalCycleTests(ProvisioningWorld world) : IClassFixtu
         Assert.Equal("true", Field((await UserAsync(s + "ann"))!.Value, "active"));
     }
 
-    [Fact]
+    [BackendFact]
     public async Task a_manager_who_enters_scope_later_is_written_without_a_restart()
     {
         var s = Tenant.NewScope();
@@ -158,7 +158,7 @@ public sealed class IncrementalCycleTests(ProvisioningWorld world) : IClassFixtu
         Assert.Equal(Field(bossRecord, "sys_id"), Field((await UserAsync(s + "ann"))!.Value, "manager"));
     }
 
-    [Fact]
+    [BackendFact]
     public async Task a_member_who_is_enabled_later_joins_the_group_then()
     {
         var s = Tenant.NewScope();
@@ -175,7 +175,7 @@ public sealed class IncrementalCycleTests(ProvisioningWorld world) : IClassFixtu
         Assert.Equal([TenantServer.Upn(s + "ann"), TenantServer.Upn(s + "bob")], await MemberNamesAsync(s + "Team"));
     }
 
-    [Fact]
+    [BackendFact]
     public async Task nested_group_members_are_in_scope_only_when_flattening()
     {
         var s = Tenant.NewScope();
@@ -192,7 +192,7 @@ public sealed class IncrementalCycleTests(ProvisioningWorld world) : IClassFixtu
         Assert.NotNull(await UserAsync(s + "ann"));
     }
 
-    [Fact]
+    [BackendFact]
     public async Task leaving_a_scoping_filter_disables_the_user()
     {
         var s = Tenant.NewScope();
@@ -212,3 +212,8 @@ public sealed class IncrementalCycleTests(ProvisioningWorld world) : IClassFixtu
         Assert.Equal("false", Field((await UserAsync(s + "ann"))!.Value, "active"));
     }
 }
+
+public sealed class IncrementalCycleTestsOnSqlite(ProvisioningWorld world) : IncrementalCycleTests<ProvisioningWorld>(world), IClassFixture<ProvisioningWorld>;
+
+public sealed class IncrementalCycleTestsOnPostgres(PostgresProvisioningWorld world)
+    : IncrementalCycleTests<PostgresProvisioningWorld>(world), IClassFixture<PostgresProvisioningWorld>;

@@ -5,7 +5,7 @@ using IdentityBridge.Provisioning.Tests.World;
 
 namespace IdentityBridge.Provisioning.Tests.Engine;
 
-public sealed class QuarantineAndGuardTests(ProvisioningWorld world) : IClassFixture<ProvisioningWorld>
+public abstract class QuarantineAndGuardTests<TWorld>(TWorld world) where TWorld : ProvisioningWorld
 {
     private TenantServer Tenant => world.Tenant;
     private InstanceServer Instance => world.Instance;
@@ -15,7 +15,7 @@ public sealed class QuarantineAndGuardTests(ProvisioningWorld world) : IClassFix
     private async Task<JsonElement?> UserAsync(string name) =>
         (await Instance.ListAsync("sys_user", "user_name=" + TenantServer.Upn(name))).Cast<JsonElement?>().SingleOrDefault();
 
-    [Fact]
+    [BackendFact]
     public async Task changed_instance_credentials_quarantine_the_job_with_entras_text_and_a_start_after_the_fix_lifts_it()
     {
         var s = Tenant.NewScope();
@@ -51,7 +51,7 @@ public sealed class QuarantineAndGuardTests(ProvisioningWorld world) : IClassFix
         Assert.NotNull(await UserAsync(s + "ann"));
     }
 
-    [Fact]
+    [BackendFact]
     public async Task an_instance_that_always_fails_quarantines_the_job_and_its_objects_are_escrowed()
     {
         var s = Tenant.NewScope();
@@ -79,7 +79,7 @@ public sealed class QuarantineAndGuardTests(ProvisioningWorld world) : IClassFix
         Assert.NotNull(await UserAsync(s + "bob"));
     }
 
-    [Fact]
+    [BackendFact]
     public async Task too_many_deletions_are_staged_and_the_job_quarantined_until_deletes_are_allowed()
     {
         var s = Tenant.NewScope();
@@ -111,7 +111,7 @@ public sealed class QuarantineAndGuardTests(ProvisioningWorld world) : IClassFix
         Assert.Null((await world.ReloadAsync(job)).PendingRestart);
     }
 
-    [Fact]
+    [BackendFact]
     public async Task a_full_restart_forgets_links_and_the_next_cycle_matches_the_same_records_again()
     {
         var s = Tenant.NewScope();
@@ -132,7 +132,7 @@ public sealed class QuarantineAndGuardTests(ProvisioningWorld world) : IClassFix
         Assert.Contains(entry.Steps, step => step.Name == "EntryImportByJoiningProperty" && step.Status == ProvisioningResult.Success);
     }
 
-    [Fact]
+    [BackendFact]
     public async Task pause_and_start_change_the_status_code()
     {
         var s = Tenant.NewScope();
@@ -145,3 +145,8 @@ public sealed class QuarantineAndGuardTests(ProvisioningWorld world) : IClassFix
         Assert.Equal(("Active", StatusCodes.NotRun), (started.ScheduleState, started.Status.Code));
     }
 }
+
+public sealed class QuarantineAndGuardTestsOnSqlite(ProvisioningWorld world) : QuarantineAndGuardTests<ProvisioningWorld>(world), IClassFixture<ProvisioningWorld>;
+
+public sealed class QuarantineAndGuardTestsOnPostgres(PostgresProvisioningWorld world)
+    : QuarantineAndGuardTests<PostgresProvisioningWorld>(world), IClassFixture<PostgresProvisioningWorld>;

@@ -4,6 +4,7 @@ using IdentityBridge.Provisioning.Jobs;
 using IdentityBridge.Provisioning.Logs;
 using IdentityBridge.Provisioning.Source;
 using IdentityBridge.Provisioning.Target;
+using IdentityBridge.Testing.Postgres;
 using Microsoft.Extensions.Time.Testing;
 
 namespace IdentityBridge.Provisioning.Tests.World;
@@ -13,8 +14,11 @@ namespace IdentityBridge.Provisioning.Tests.World;
 /// provisioning store of its own. Jobs sync only the users and groups assigned to an app the test creates, so the
 /// tests of one class share the servers without seeing each other's objects.
 /// </summary>
-public sealed class ProvisioningWorld : IAsyncLifetime
+public class ProvisioningWorld : IAsyncLifetime
 {
+    /// <summary>The provisioning store's backend; the tenant and the instance stay on SQLite.</summary>
+    public virtual Backend Backend => Backend.Sqlite;
+
     private string? _dataDirectory;
     private ProvisioningHost? _host;
 
@@ -34,11 +38,15 @@ public sealed class ProvisioningWorld : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // Where PostgreSQL may be skipped, every test of the class is reported skipped (see BackendFactAttribute).
+        if (Backend == Backend.Postgres && PostgresServer.SkipReason is not null) return;
         await Task.WhenAll(Tenant.InitializeAsync(), Instance.InitializeAsync());
         _dataDirectory = Path.Combine(Path.GetTempPath(), "idbridge-provisioning-tests", Guid.NewGuid().ToString("n"));
+        var postgres = Backend == Backend.Postgres ? await (await PostgresServer.SharedAsync()).CreateDatabaseAsync() : null;
         _host = await ProvisioningHost.OpenAsync(new ProvisioningOptions
         {
             DataDirectory = _dataDirectory,
+            PostgresConnectionString = postgres,
             Time = Clock,
             Sources = job => new GraphSource(ProvisioningHost.SourceSettingsOf(job)),
             Targets = job => new ServiceNowConnector(ProvisioningHost.TargetSettingsOf(job) with { Timeout = TimeSpan.FromSeconds(20), MaxRetries = 1 }),
@@ -47,7 +55,8 @@ public sealed class ProvisioningWorld : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_host is not null) await _host.DisposeAsync();
+        if (_host is null) return;
+        await _host.DisposeAsync();
         await Tenant.DisposeAsync();
         await Instance.DisposeAsync();
         if (_dataDirectory is not null && Directory.Exists(_dataDirectory)) Directory.Delete(_dataDirectory, recursive: true);
@@ -100,4 +109,10 @@ public sealed class ProvisioningWorld : IAsyncLifetime
         var query = new ProvisioningLogFilter { JobId = job.JobId, Limit = ProvisioningLogFilter.MaxLimit };
         return (await Host.Logs.QueryAsync(filter?.Invoke(query) ?? query)).Entries;
     }
+}
+
+/// <summary>The same world with the provisioning store on PostgreSQL.</summary>
+public sealed class PostgresProvisioningWorld : ProvisioningWorld, IPostgresFixture
+{
+    public override Backend Backend => Backend.Postgres;
 }
