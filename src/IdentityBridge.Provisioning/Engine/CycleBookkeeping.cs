@@ -83,7 +83,8 @@ internal sealed class CycleBookkeeping(JobState state, JobStore jobs, JobRecord 
         }
 
         Quarantine? quarantine = status.Quarantine;
-        var scheduleState = job.ScheduleState;
+        // Read again: the job may have been paused while the cycle ran.
+        var scheduleState = (await jobs.GetAsync(job.SysId, cancellationToken))?.ScheduleState ?? job.ScheduleState;
         if (reason is not null && kind != CycleKind.OnDemand)
         {
             var series = quarantine is null ? 1 : quarantine.SeriesCount + 1;

@@ -98,13 +98,8 @@ internal sealed partial class CycleRun
     /// <summary>A group object in a change round that carries properties (not only members@delta).</summary>
     private static bool HasProperties(SourceObject group) => group.Attributes.Count > 1 || group.Complete;
 
-    private async Task<IEnumerable<string>> DueEscrowsAsync(SourceObjectType type, CancellationToken cancellationToken)
-    {
-        var now = Now;
-        return (await _state.EscrowsAsync(cancellationToken))
-            .Where(e => e.Type == type && ((e.Kind == "Retry" && (e.NextAttempt is null || e.NextAttempt <= now)) || (e.Kind == "StagedDelete" && _forceDeletes)))
-            .Select(e => e.SourceId);
-    }
+    private async Task<IEnumerable<string>> DueEscrowsAsync(SourceObjectType type, CancellationToken cancellationToken) =>
+        (await _state.DueEscrowsAsync(type, Now, _forceDeletes, cancellationToken)).Select(e => e.SourceId);
 
     /// <summary>Reads whole objects into <paramref name="into"/>; an object the directory no longer has is left out (treated as removed).</summary>
     private async Task FetchAsync(SourceObjectType type, IReadOnlyCollection<string> ids, IReadOnlyCollection<string> attributes,

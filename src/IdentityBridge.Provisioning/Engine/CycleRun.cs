@@ -301,12 +301,25 @@ internal sealed partial class CycleRun
         await _logs.AppendAsync(entries, cancellationToken);
     }
 
-    /// <summary>Writes what a chunk of objects did: state first, then its log entries.</summary>
+    private long _lastProgressSaved = Stopwatch.GetTimestamp();
+
+    /// <summary>
+    /// Writes what a chunk of objects did: state first, then its log entries; and, every few seconds, the cycle's
+    /// progress into the job's status (Graph's synchronizationProgress), for <c>job show</c> while a worker runs it.
+    /// </summary>
     private async Task CheckpointAsync(CancellationToken cancellationToken)
     {
         if (!_options.DryRun) await _batch.FlushAsync(cancellationToken);
         await FlushEntriesAsync(cancellationToken);
         Report();
+        if (!_options.DryRun && _options.Subjects is null && Stopwatch.GetElapsedTime(_lastProgressSaved) > TimeSpan.FromSeconds(2))
+        {
+            _lastProgressSaved = Stopwatch.GetTimestamp();
+            await _jobs.SaveStatusAsync(_job, _job.Status with
+            {
+                Progress = [new SynchronizationProgress(Interlocked.Read(ref _completed), Interlocked.Read(ref _total), "objects", Now)],
+            }, cancellationToken);
+        }
     }
 
     private static long Elapsed(long started) => (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;

@@ -121,6 +121,20 @@ internal sealed class JobState(Store store, string job)
     public async Task<List<Escrow>> EscrowsAsync(CancellationToken cancellationToken) =>
         (await AllAsync(ProvisioningTables.Escrow, [], cancellationToken)).Select(ReadEscrow).ToList();
 
+    /// <summary>Escrows of one type due for another attempt by <paramref name="now"/>, and the staged deletions when asked; by index.</summary>
+    public async Task<List<Escrow>> DueEscrowsAsync(SourceObjectType type, DateTimeOffset now, bool staged, CancellationToken cancellationToken)
+    {
+        var due = await AllAsync(ProvisioningTables.Escrow, [
+            new QueryCondition("kind", QueryOperator.Equals, "Retry"),
+            new QueryCondition("next_attempt", QueryOperator.LessThanOrEquals, GlideDateTimes.Format(now)),
+            new QueryCondition("object_type", QueryOperator.Equals, TypeName(type))], cancellationToken);
+        if (staged)
+            due.AddRange(await AllAsync(ProvisioningTables.Escrow, [
+                new QueryCondition("kind", QueryOperator.Equals, "StagedDelete"),
+                new QueryCondition("object_type", QueryOperator.Equals, TypeName(type))], cancellationToken));
+        return due.Select(ReadEscrow).ToList();
+    }
+
     public async Task<Dictionary<string, Escrow>> EscrowsOfAsync(SourceObjectType type, IEnumerable<string> sourceIds, CancellationToken cancellationToken) =>
         (await InAsync(ProvisioningTables.Escrow, TableDefinition.SysId, sourceIds.Select(id => EscrowKey(type, id)), cancellationToken))
         .Select(ReadEscrow).ToDictionary(e => e.SourceId, StringComparer.Ordinal);

@@ -150,3 +150,52 @@ public sealed class QuarantineAndGuardTestsOnSqlite(ProvisioningWorld world) : Q
 
 public sealed class QuarantineAndGuardTestsOnPostgres(PostgresProvisioningWorld world)
     : QuarantineAndGuardTests<PostgresProvisioningWorld>(world), IClassFixture<PostgresProvisioningWorld>;
+
+public sealed class RestartScopeTests(ProvisioningWorld world) : IClassFixture<ProvisioningWorld>
+{
+    private TenantServer Tenant => world.Tenant;
+    private InstanceServer Instance => world.Instance;
+
+    [Fact]
+    public async Task each_reset_scope_clears_what_it_names_and_keeps_the_rest()
+    {
+        var s = Tenant.NewScope();
+        var ann = await Tenant.CreateUserAsync(s + "ann");
+        var bad = await Tenant.CreateUserAsync(s + "bad", new { department = s + "Nowhere" });
+        var (app, _) = await Tenant.CreateServicePrincipalAsync(s + "app");
+        await Tenant.AssignAsync(app, ann);
+        await Tenant.AssignAsync(app, bad);
+        var job = await world.CreateJobAsync(s + "job", app);
+        await world.SyncAsync(job);
+        var state = new IdentityBridge.Provisioning.State.JobState(world.Host.Store, job.SysId);
+        Assert.Single(await state.EscrowsAsync(CancellationToken.None));
+
+        // Escrows: the failing user is no longer retried; links and the watermark stay.
+        job = await world.Engine.RestartAsync(await world.ReloadAsync(job), RestartScope.Escrows);
+        Assert.Empty(await state.EscrowsAsync(CancellationToken.None));
+        Assert.NotNull(job.UsersWatermark);
+
+        // Watermark: the next cycle is initial, but links are kept, so nothing is matched again.
+        job = await world.Engine.RestartAsync(job, RestartScope.Watermark);
+        Assert.Null(job.UsersWatermark);
+        var initial = await world.SyncAsync(job);
+        Assert.Equal(CycleKind.Initial, initial.Kind);
+        var entry = (await world.LogsAsync(job, f => f with { CycleId = initial.CycleId })).Single(e => e.SourceIdentity.Id == ann);
+        Assert.DoesNotContain(entry.Steps, step => step.Name == "EntryImportByJoiningProperty");
+        Assert.Equal(ProvisioningAction.Other, entry.Action);
+
+        // ConnectorDataStore: links go, so the next cycle matches by user name (and finds the same record).
+        job = await world.Engine.RestartAsync(await world.ReloadAsync(job), RestartScope.ConnectorDataStore);
+        Assert.Empty(await state.AllLinksAsync(IdentityBridge.Provisioning.Source.SourceObjectType.User, CancellationToken.None));
+        Assert.NotNull(job.UsersWatermark);
+
+        // QuarantineState: a quarantined job is released without touching anything else.
+        var quarantined = await world.CreateJobAsync(s + "q", app, password: "wrong");
+        await world.SyncAsync(quarantined);
+        Assert.NotNull((await world.ReloadAsync(quarantined)).Status.Quarantine);
+        var released = await world.Engine.RestartAsync(await world.ReloadAsync(quarantined), RestartScope.QuarantineState);
+        Assert.Null(released.Status.Quarantine);
+        Assert.Equal(StatusCodes.NotRun, released.Status.Code);
+        Assert.Single(await Instance.ListAsync("sys_user", "user_name=" + TenantServer.Upn(s + "ann")));
+    }
+}
