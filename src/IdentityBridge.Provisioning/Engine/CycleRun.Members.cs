@@ -28,7 +28,8 @@ internal sealed partial class CycleRun
         var groupIds = new HashSet<string>(StringComparer.Ordinal);
         if (initial) groupIds.UnionWith(groups.Where(g => g.Decision == Decision.Provision).Select(g => g.Id));
         groupIds.UnionWith(memberships.ChangedGroups);
-        groupIds.UnionWith(groups.Where(g => g.Decision == Decision.Provision && g.Link is null).Select(g => g.Id));
+        // Groups this cycle looked at (new, changed, or back from escrow after a failed membership write).
+        groupIds.UnionWith(groups.Where(g => g.Decision == Decision.Provision).Select(g => g.Id));
         foreach (var user in changedUsers) groupIds.UnionWith(memberships.GroupsOf(user));
         groupIds.UnionWith(memberships.Removed.Select(r => r.GroupId));
         if (groupIds.Count == 0) return;

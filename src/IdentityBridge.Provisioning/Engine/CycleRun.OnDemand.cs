@@ -12,6 +12,7 @@ internal sealed partial class CycleRun
 
     private async Task RunOnDemandAsync(CancellationToken cancellationToken)
     {
+        await ProbeTargetAsync(cancellationToken);
         Report("reading assignments");
         var scope = await ScopeModel.LoadAsync(_settings, _source, _state, cancellationToken);
         var users = new Dictionary<string, SourceObject>(StringComparer.Ordinal);

@@ -171,6 +171,7 @@ internal sealed partial class CycleRun
     private async Task<(string? Users, string? Groups)> RunSyncAsync(CycleKind kind, CancellationToken cancellationToken)
     {
         var initial = kind == CycleKind.Initial;
+        await ProbeTargetAsync(cancellationToken);
         Report("reading assignments");
         var scope = await ScopeModel.LoadAsync(_settings, _source, _state, cancellationToken);
 
@@ -223,6 +224,17 @@ internal sealed partial class CycleRun
         await ResolvePendingReferencesAsync(cancellationToken);
         Report("done");
         return (usersLink, groupsLink ?? _job.GroupsWatermark);
+    }
+
+    /// <summary>
+    /// One cheap read of the target before anything else, so that changed credentials or a moved instance stop
+    /// the cycle (and quarantine the job) even when it has nothing to export: Entra's users complain that expired
+    /// credentials left no trace at all (spec 6).
+    /// </summary>
+    private async Task ProbeTargetAsync(CancellationToken cancellationToken)
+    {
+        var probe = await _target.FindAsync(_users.TargetTable, "sys_id", ["00000000000000000000000000000000"], ["sys_id"], null, cancellationToken);
+        if (probe.Error is { JobLevel: true } error) throw new CycleFailure(error.Code, error.Message, fromTarget: true);
     }
 
     /// <summary>
