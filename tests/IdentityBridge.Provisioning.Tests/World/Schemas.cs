@@ -37,6 +37,25 @@ public static class Schemas
         return schema.ToJsonString();
     }
 
+    /// <summary>The default schema with one user attribute mapping changed by <paramref name="edit"/>.</summary>
+    public static string WithUserMapping(string targetAttribute, Action<JsonObject> edit)
+    {
+        var schema = Default();
+        edit(UserMapping(schema)["attributeMappings"]!.AsArray().Select(m => m!.AsObject())
+            .Single(m => (string?)m["targetAttributeName"] == targetAttribute));
+        return schema.ToJsonString();
+    }
+
+    /// <summary>Applies several edits to the default schema's user mappings, by target attribute.</summary>
+    public static string WithUserMappings(params (string Target, Action<JsonObject> Edit)[] edits)
+    {
+        var schema = Default();
+        foreach (var (target, edit) in edits)
+            edit(UserMapping(schema)["attributeMappings"]!.AsArray().Select(m => m!.AsObject())
+                .Single(m => (string?)m["targetAttributeName"] == target));
+        return schema.ToJsonString();
+    }
+
     /// <summary>The default schema with the group mapping switched off.</summary>
     public static string UsersOnly()
     {
