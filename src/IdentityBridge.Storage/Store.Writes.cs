@@ -153,8 +153,21 @@ public sealed partial class Store
     }
 
     /// <summary>Updates the given fields of one record; a write that changes nothing leaves sys_mod_count alone.</summary>
-    public async Task<WriteResult> UpdateAsync(TableDefinition table, string sysId, IReadOnlyDictionary<string, string?> values,
-        WriteOptions options, CancellationToken cancellationToken = default)
+    public Task<WriteResult> UpdateAsync(TableDefinition table, string sysId, IReadOnlyDictionary<string, string?> values,
+        WriteOptions options, CancellationToken cancellationToken = default) =>
+        UpdateCoreAsync(table, sysId, null, values, options, cancellationToken);
+
+    /// <summary>
+    /// Updates one record only if it still matches <paramref name="condition"/>, in one statement (a compare-and-set,
+    /// as a lease on a job needs when several workers share a database). A record that does not match answers
+    /// NotFound and is left as it is.
+    /// </summary>
+    public Task<WriteResult> UpdateIfAsync(TableDefinition table, string sysId, EncodedQuery condition,
+        IReadOnlyDictionary<string, string?> values, WriteOptions options, CancellationToken cancellationToken = default) =>
+        UpdateCoreAsync(table, sysId, condition, values, options, cancellationToken);
+
+    private async Task<WriteResult> UpdateCoreAsync(TableDefinition table, string sysId, EncodedQuery? condition,
+        IReadOnlyDictionary<string, string?> values, WriteOptions options, CancellationToken cancellationToken)
     {
         var current = await GetAsync(table, sysId, cancellationToken: cancellationToken);
         if (current is null)
@@ -174,7 +187,7 @@ public sealed partial class Store
             if (column.Type != ColumnType.Password && ValueCodec.FromStored(column, changes[name]) == current[name])
                 changes.Remove(name);
         }
-        if (changes.Count == 0) return WriteResult.Ok(current);
+        if (changes.Count == 0 && condition is null) return WriteResult.Ok(current);
 
         var now = Now();
         changes[TableDefinition.UpdatedOn] = now;
@@ -183,6 +196,12 @@ public sealed partial class Store
         var sets = changes.Select(c => $"{SqlDialect.Quote(c.Key)} = {builder.Param(c.Value)}").ToList();
         sets.Add("\"sys_mod_count\" = COALESCE(\"sys_mod_count\", 0) + 1");
         var text = $"UPDATE {SqlDialect.Quote(table.Name)} SET {string.Join(", ", sets)} WHERE \"sys_id\" = {builder.Param(current.SysId)}";
+        if (condition is not null)
+        {
+            var where = new QueryCompiler(builder).Where(condition)
+                        ?? throw new ArgumentException("A conditional update needs a condition.", nameof(condition));
+            text += $" AND \"sys_id\" IN (SELECT {SqlBuilder.RootAlias}.\"sys_id\" FROM {builder.From} WHERE {where})";
+        }
         try
         {
             using (await WriteLockAsync(cancellationToken))
