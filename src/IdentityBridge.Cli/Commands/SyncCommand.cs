@@ -44,6 +44,11 @@ internal static class SyncCommand
                 progress.PrintLines = true;
                 outcome = await host.Engine.RunCycleAsync(record, options, CancellationToken.None);
             }
+            if (outcome.State == "Busy")
+            {
+                Console.Error.WriteLine(outcome.Error!.Message);
+                return 1;
+            }
             Summary(record, outcome, progress.Latest);
             return outcome.State == "Succeeded" ? 0 : 1;
         }, cancellationToken));

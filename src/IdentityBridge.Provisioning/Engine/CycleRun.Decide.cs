@@ -210,6 +210,7 @@ internal sealed partial class CycleRun
     {
         item.Decision = Decision.Skip;
         item.SkipReason = reason;
+        item.SkipDescription = description;
         item.LogSkip = log;
         item.ScopeDetails.Add(description);
     }

@@ -48,8 +48,11 @@ internal sealed partial class CycleRun
                 CancellationToken = cancellationToken,
             }, async (item, token) =>
             {
+                // A stop request lets the objects in flight finish and starts no more; the next run picks them up.
+                if (Stopping) return;
                 await ExportAsync(plan, item, token);
                 Interlocked.Increment(ref _completed);
+                ReportThrottled();
             });
         }
     }
@@ -552,13 +555,13 @@ internal sealed partial class CycleRun
             Action = action,
             Status = status,
             Error = failure is null
-                ? skipReason is null ? null : new ProvisioningError(skipReason, item.ScopeDetails.LastOrDefault() ?? skipReason)
+                ? skipReason is null ? null : new ProvisioningError(skipReason, SkipText(item, skipReason))
                 : new ProvisioningError(failure.Code, failure.Reason, failure.RecommendedAction),
             SourceIdentity = new ProvisionedIdentity(item.Id, plan.Type.ToString(), item.DisplayName),
             TargetIdentity = new ProvisionedIdentity(item.Target?.SysId ?? item.Link?.TargetId, plan.TargetTable,
                 item.Target?[plan.Matching.FirstOrDefault()?.Name ?? "sys_id"] ?? item.DisplayName),
             ModifiedProperties = modified,
-            Steps = [.. item.Steps],
+            Steps = [.. item.Steps.OrderBy(step => step.Type)],
             DurationInMilliseconds = Elapsed(item.Started),
             TenantId = _job.Definition.Source.TenantId,
             ServicePrincipalId = _settings.ServicePrincipalId,
@@ -566,6 +569,14 @@ internal sealed partial class CycleRun
         };
         Record(entry, _options.Explain ? Explain(plan, item, action) : null);
     }
+
+    private static string SkipText(WorkItem item, string reason) => reason switch
+    {
+        "RedundantExport" => "The target entry already has the values the mappings give; nothing was sent.",
+        "CreateNotAllowed" => "The object mapping does not allow creates (flowTypes).",
+        "UpdateNotAllowed" => "The object mapping does not allow updates (flowTypes).",
+        _ => item.SkipDescription ?? reason,
+    };
 
     private static ObjectExplanation Explain(ObjectMappingPlan plan, WorkItem item, ProvisioningAction action) => new()
     {

@@ -84,8 +84,10 @@ internal sealed partial class CycleRun
                 CancellationToken = cancellationToken,
             }, async (w, token) =>
             {
+                if (Stopping) return;
                 await ReconcileGroupAsync(w.GroupId, w.GroupLink, w.Add, w.Remove, existing, memberships, token);
                 Interlocked.Increment(ref _completed);
+                ReportThrottled();
             });
             await CheckpointAsync(cancellationToken);
         }
@@ -218,6 +220,7 @@ internal sealed partial class CycleRun
             CancellationToken = cancellationToken,
         }, async (reference, token) =>
         {
+            if (Stopping) return;
             var target = LinkedUser(reference.ReferencedId);
             if (target is null) return;
             if (!referrers.TryGetValue(reference.SourceId, out var referrer))

@@ -40,7 +40,8 @@ internal sealed partial class CycleRun
             var members = await _source.GetMembersAsync(found.Value.Id, cancellationToken);
             if (members.Error is { } membersError) throw new CycleFailure(membersError.Code, membersError.Message, fromTarget: false);
             var userMembers = members.Value!.Where(m => m.MemberType == SourceObjectType.User).ToList();
-            if (userMembers.Count > OnDemandGroupMemberLimit)
+            // Entra's limit for on-demand runs; an explanation (which writes nothing) may look at any group.
+            if (userMembers.Count > OnDemandGroupMemberLimit && !_options.DryRun)
                 throw new CycleFailure("TooManyMembersForOnDemand",
                     $"The group has {userMembers.Count} user members; on demand provisions a group with at most {OnDemandGroupMemberLimit}. Let the next cycle provision it, or run `idbridge sync`.",
                     fromTarget: false);

@@ -77,9 +77,23 @@ internal sealed partial class CycleRun
 
     public string CycleId { get; }
 
+    /// <summary>The lease this run holds on its job, renewed at checkpoints; null when it holds none (plans, on demand).</summary>
+    public string? LeaseOwner { get; init; }
+
     private DateTimeOffset Now => _time.GetUtcNow();
 
     private bool Stopping => _options.Stopping.IsCancellationRequested;
+
+    private long _lastReport;
+
+    /// <summary>Reports at most ten times a second, so a progress bar moves smoothly without costing the cycle.</summary>
+    private void ReportThrottled()
+    {
+        var now = Stopwatch.GetTimestamp();
+        var last = Interlocked.Read(ref _lastReport);
+        if (Stopwatch.GetElapsedTime(last, now) < TimeSpan.FromMilliseconds(100) || Interlocked.CompareExchange(ref _lastReport, now, last) != last) return;
+        Report();
+    }
 
     private void Report(string? phase = null)
     {
@@ -327,6 +341,7 @@ internal sealed partial class CycleRun
         if (!_options.DryRun && _options.Subjects is null && Stopwatch.GetElapsedTime(_lastProgressSaved) > TimeSpan.FromSeconds(2))
         {
             _lastProgressSaved = Stopwatch.GetTimestamp();
+            if (LeaseOwner is not null) await _jobs.TryLeaseAsync(_job, LeaseOwner, Now, Now + ProvisioningEngine.LeaseLength, cancellationToken);
             await _jobs.SaveStatusAsync(_job, _job.Status with
             {
                 Progress = [new SynchronizationProgress(Interlocked.Read(ref _completed), Interlocked.Read(ref _total), "objects", Now)],

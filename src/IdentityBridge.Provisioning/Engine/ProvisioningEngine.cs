@@ -31,6 +31,10 @@ public sealed class ProvisioningEngine(
     TimeProvider? time = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly string _leaseOwner = JobStore.NewLeaseOwner();
+
+    /// <summary>How long a running cycle holds its job before the lease must be renewed (it is, at every checkpoint).</summary>
+    public static readonly TimeSpan LeaseLength = TimeSpan.FromMinutes(5);
 
     public JobStore Jobs => jobs;
 
@@ -53,7 +57,42 @@ public sealed class ProvisioningEngine(
 
     private async Task<CycleOutcome> RunAsync(JobRecord job, CycleOptions options, CancellationToken cancellationToken)
     {
+        if (job.SecretsProblem is { } problem) throw new InvalidOperationException(problem);
         var schema = CompileSchema(job.Definition);
+        // A scheduled or manual cycle holds the job, so two workers (or a worker and `idbridge sync`) never run it at once.
+        var leased = !options.DryRun && options.Subjects is null;
+        if (leased && !await jobs.TryLeaseAsync(job, _leaseOwner, _time.GetUtcNow(), _time.GetUtcNow() + LeaseLength, cancellationToken))
+        {
+            var holder = (await jobs.GetAsync(job.SysId, cancellationToken))!;
+            return Busy(holder);
+        }
+        try
+        {
+            return await RunLeasedAsync(job, schema, options, cancellationToken);
+        }
+        finally
+        {
+            if (leased) await jobs.ReleaseLeaseAsync(job, _leaseOwner, CancellationToken.None);
+        }
+    }
+
+    private static CycleOutcome Busy(JobRecord holder)
+    {
+        var error = new Jobs.SynchronizationError("JobRunningElsewhere",
+            $"Another worker runs job '{holder.Name}' now ({holder.LeaseOwner}, lease until {holder.LeaseUntil:u}); wait for its cycle to end.", false);
+        return new CycleOutcome
+        {
+            CycleId = "",
+            Kind = holder.UsersWatermark is null ? CycleKind.Initial : CycleKind.Incremental,
+            State = "Busy",
+            Execution = new TaskExecution { State = "Failed", Error = error },
+            Status = holder.Status,
+            Error = error,
+        };
+    }
+
+    private async Task<CycleOutcome> RunLeasedAsync(JobRecord job, CompiledSchema schema, CycleOptions options, CancellationToken cancellationToken)
+    {
         await using var source = sources(job);
         await using var target = targets(job);
         string? domain = null;
@@ -62,7 +101,10 @@ public sealed class ProvisioningEngine(
             var found = await source.DefaultDomainAsync(cancellationToken);
             domain = found.Value;
         }
-        var run = new CycleRun(jobs, job, schema, new JobState(jobs.Store, job.SysId), source, target, logs, _time, options, domain);
+        var run = new CycleRun(jobs, job, schema, new JobState(jobs.Store, job.SysId), source, target, logs, _time, options, domain)
+        {
+            LeaseOwner = _leaseOwner,
+        };
         return await run.RunAsync(cancellationToken);
     }
 

@@ -35,6 +35,9 @@ internal sealed class WorkItem
     public Decision Decision { get; set; }
     public string? SkipReason { get; set; }
 
+    /// <summary>The skip in words, for the log entry's reason.</summary>
+    public string? SkipDescription { get; set; }
+
     /// <summary>Whether a skip is worth a log entry (a change Entra would report), or silent (an unassigned user in a full read).</summary>
     public bool LogSkip { get; set; }
 

@@ -36,6 +36,14 @@ public sealed record JobRecord
 
     public DateTimeOffset? NextRun { get; init; }
 
+    /// <summary>Who runs the job now (<c>machine|pid|id</c>) and until when, unless the lease lapses first.</summary>
+    public string? LeaseOwner { get; init; }
+
+    public DateTimeOffset? LeaseUntil { get; init; }
+
+    /// <summary>Why the job's secrets cannot be read (another key), or null; such a job is shown but cannot run.</summary>
+    public string? SecretsProblem { get; init; }
+
     public string Name => Definition.Name;
 }
 
@@ -198,6 +206,50 @@ public sealed class JobStore(Store store, SecretProtector secrets)
     public Task SetWatermarksAsync(JobRecord job, string? users, string? groups, CancellationToken cancellationToken = default) =>
         UpdateAsync(job, new() { ["users_watermark"] = users ?? "", ["groups_watermark"] = groups ?? "" }, cancellationToken);
 
+    /// <summary>
+    /// Takes the job for <paramref name="owner"/> until <paramref name="until"/>, unless another owner holds a lease
+    /// that has not lapsed: one statement, so two workers on one database never both win. A lease held by a process
+    /// of this machine that no longer exists (killed) is taken over at once rather than after it lapses.
+    /// </summary>
+    public async Task<bool> TryLeaseAsync(JobRecord job, string owner, DateTimeOffset now, DateTimeOffset until,
+        CancellationToken cancellationToken = default)
+    {
+        var values = new Dictionary<string, string?> { ["lease_owner"] = owner, ["lease_until"] = GlideDateTimes.Format(until) };
+        var free = new EncodedQuery([new QueryGroup([new QueryClause([
+            new QueryCondition("lease_owner", QueryOperator.IsEmpty, ""),
+            new QueryCondition("lease_until", QueryOperator.LessThan, GlideDateTimes.Format(now)),
+            new QueryCondition("lease_owner", QueryOperator.Equals, owner)])])], [], []);
+        if ((await store.UpdateIfAsync(ProvisioningTables.Job, job.SysId, free, values, Writer, cancellationToken)).Succeeded) return true;
+        var current = await GetAsync(job.SysId, cancellationToken);
+        if (current?.LeaseOwner is not { } holder || !LeaseHolderIsGone(holder)) return false;
+        return (await store.UpdateIfAsync(ProvisioningTables.Job, job.SysId, EncodedQuery.Where("lease_owner", holder), values, Writer,
+            cancellationToken)).Succeeded;
+    }
+
+    /// <summary>Gives the job back, if <paramref name="owner"/> still holds it.</summary>
+    public Task ReleaseLeaseAsync(JobRecord job, string owner, CancellationToken cancellationToken = default) =>
+        store.UpdateIfAsync(ProvisioningTables.Job, job.SysId, EncodedQuery.Where("lease_owner", owner),
+            new Dictionary<string, string?> { ["lease_owner"] = "", ["lease_until"] = "" }, Writer, cancellationToken);
+
+    /// <summary>A lease owner for this process: <c>machine|pid|random</c>.</summary>
+    public static string NewLeaseOwner() => $"{Environment.MachineName}|{Environment.ProcessId}|{SysIds.New()[..8]}";
+
+    private static bool LeaseHolderIsGone(string holder)
+    {
+        var parts = holder.Split('|');
+        if (parts.Length != 3 || parts[0] != Environment.MachineName || !int.TryParse(parts[1], out var pid)) return false;
+        if (pid == Environment.ProcessId) return false;
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return true;
+        }
+    }
+
     /// <summary>Replaces the definition (settings, schema, credentials); the caller decides whether a restart follows.</summary>
     public async Task<JobRecord> UpdateDefinitionAsync(JobRecord job, JobDefinition definition, CancellationToken cancellationToken = default)
     {
@@ -229,23 +281,25 @@ public sealed class JobStore(Store store, SecretProtector secrets)
 
     private string? ProtectValue(string? value) => string.IsNullOrEmpty(value) ? null : secrets.Protect(value);
 
-    private string? UnprotectValue(string? value, string what, string job)
+    private string? UnprotectValue(string? value, string what, List<string> problems)
     {
         if (string.IsNullOrEmpty(value)) return null;
-        return secrets.Unprotect(value, out var problem)
-               ?? throw new InvalidOperationException($"The {what} of job '{job}' cannot be read: {problem}.");
+        var plain = secrets.Unprotect(value, out var problem);
+        if (plain is null) problems.Add($"the {what} cannot be read: {problem}");
+        return plain;
     }
 
     private JobRecord Read(RecordRow row)
     {
         var stored = JsonSerializer.Deserialize<JobDefinition>(row["definition"]!, Json)!;
+        var problems = new List<string>();
         var definition = stored with
         {
-            Source = stored.Source with { ClientSecret = UnprotectValue(stored.Source.ClientSecret, "source client secret", stored.Name) },
+            Source = stored.Source with { ClientSecret = UnprotectValue(stored.Source.ClientSecret, "source client secret", problems) },
             Target = stored.Target with
             {
-                Password = UnprotectValue(stored.Target.Password, "target password", stored.Name),
-                ClientSecret = UnprotectValue(stored.Target.ClientSecret, "target client secret", stored.Name),
+                Password = UnprotectValue(stored.Target.Password, "instance password", problems),
+                ClientSecret = UnprotectValue(stored.Target.ClientSecret, "instance client secret", problems),
             },
         };
         return new JobRecord
@@ -260,6 +314,10 @@ public sealed class JobStore(Store store, SecretProtector secrets)
             PendingRestart = NullIfEmpty(row["pending_restart"]),
             RunningCycle = NullIfEmpty(row["running_cycle"]),
             NextRun = GlideDateTimes.TryParse(row["next_run"], out var next) ? next : null,
+            LeaseOwner = NullIfEmpty(row["lease_owner"]),
+            LeaseUntil = GlideDateTimes.TryParse(row["lease_until"], out var until) ? until : null,
+            SecretsProblem = problems.Count == 0 ? null
+                : $"Job '{stored.Name}': {string.Join("; ", problems)}. Give the secrets again with `idbridge job update {stored.Name}` (--client-secret, --instance-password or --oauth-client-secret).",
         };
     }
 

@@ -24,6 +24,9 @@ public sealed class ProvisioningWorker(ProvisioningEngine engine, TimeProvider? 
 
     public event Action<WorkerCycle>? CycleCompleted;
 
+    /// <summary>How long the worker waits before it tries again a job whose cycle could not start.</summary>
+    public TimeSpan FailedStartRetry { get; init; } = TimeSpan.FromMinutes(1);
+
     public async Task RunAsync(IReadOnlyCollection<string>? onlyJobs, CancellationToken stopping)
     {
         while (!stopping.IsCancellationRequested)
@@ -44,7 +47,13 @@ public sealed class ProvisioningWorker(ProvisioningEngine engine, TimeProvider? 
                     continue;
                 }
                 var outcome = await RunOneAsync(job, stopping);
-                if (outcome is null) continue;
+                if (outcome is null)
+                {
+                    // The cycle could not start (unreadable secrets, a broken store): try again in a minute, not every scan.
+                    await engine.Jobs.SetNextRunAsync(job, _time.GetUtcNow() + FailedStartRetry, CancellationToken.None);
+                    continue;
+                }
+                if (outcome.State == "Busy") continue;
                 var next = NextRun(job, outcome);
                 if (outcome.State != "Interrupted") await engine.Jobs.SetNextRunAsync(job, next, CancellationToken.None);
                 CycleCompleted?.Invoke(new WorkerCycle(job, outcome, next));
@@ -71,7 +80,7 @@ public sealed class ProvisioningWorker(ProvisioningEngine engine, TimeProvider? 
             // The stop request ends the cycle between objects; requests in flight complete under their own timeouts.
             return await engine.RunCycleAsync(job, new CycleOptions { Stopping = stopping }, CancellationToken.None);
         }
-        catch (Exception e) when (e is InvalidOperationException or HttpRequestException or IOException)
+        catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
         {
             _logger.LogError(e, "The cycle of job {Job} could not run: {Message}", job.Name, e.Message);
             return null;

@@ -61,9 +61,14 @@ public sealed class JobStoreTests : IAsyncLifetime
         await Host.DisposeAsync();
         var other = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         _host = await ProvisioningHost.OpenAsync(new ProvisioningOptions { DataDirectory = _data, Key = other });
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Host.Jobs.FindAsync("snow"));
-        Assert.Contains("another key", error.Message);
-        Assert.Contains("IDBRIDGE_PROVISIONING_KEY", error.Message);
+        // The job is still listed and shown; it cannot run, and the reason says which key and how to recover.
+        var job = (await Host.Jobs.FindAsync("snow"))!;
+        Assert.Null(job.Definition.Source.ClientSecret);
+        Assert.Contains("another key", job.SecretsProblem);
+        Assert.Contains("IDBRIDGE_PROVISIONING_KEY", job.SecretsProblem);
+        Assert.Contains("idbridge job update snow", job.SecretsProblem);
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => Host.Engine.RunCycleAsync(job));
+        Assert.Equal(job.SecretsProblem, refused.Message);
     }
 
     [Fact]
@@ -85,6 +90,33 @@ public sealed class JobStoreTests : IAsyncLifetime
         Assert.Contains(error.Problems, p => p.Contains("threshold"));
         Assert.Contains(error.Problems, p => p.StartsWith("Schema"));
         Assert.Empty(await Host.Jobs.ListAsync());
+    }
+
+    [Fact]
+    public async Task a_job_leased_by_one_worker_is_refused_to_another_until_the_lease_lapses()
+    {
+        var job = await Host.Jobs.CreateAsync(Definition());
+        var now = DateTimeOffset.UtcNow;
+        Assert.True(await Host.Jobs.TryLeaseAsync(job, "host|1|a", now, now.AddMinutes(5)));
+        Assert.False(await Host.Jobs.TryLeaseAsync(job, "host|2|b", now.AddMinutes(1), now.AddMinutes(6)));
+        Assert.True(await Host.Jobs.TryLeaseAsync(job, "host|1|a", now.AddMinutes(1), now.AddMinutes(6)));
+        Assert.True(await Host.Jobs.TryLeaseAsync(job, "host|2|b", now.AddMinutes(7), now.AddMinutes(12)));
+        await Host.Jobs.ReleaseLeaseAsync(job, "host|1|a");
+        Assert.Equal("host|2|b", (await Host.Jobs.FindAsync("snow"))!.LeaseOwner);
+        await Host.Jobs.ReleaseLeaseAsync(job, "host|2|b");
+        Assert.Null((await Host.Jobs.FindAsync("snow"))!.LeaseOwner);
+    }
+
+    [Fact]
+    public async Task a_lease_of_a_process_of_this_machine_that_is_gone_is_taken_over_at_once()
+    {
+        var job = await Host.Jobs.CreateAsync(Definition());
+        var now = DateTimeOffset.UtcNow;
+        using var gone = System.Diagnostics.Process.Start("true")!;
+        await gone.WaitForExitAsync();
+        Assert.True(await Host.Jobs.TryLeaseAsync(job, $"{Environment.MachineName}|{gone.Id}|x", now, now.AddMinutes(5)));
+        Assert.True(await Host.Jobs.TryLeaseAsync(job, JobStore.NewLeaseOwner(), now, now.AddMinutes(5)));
+        Assert.False(await Host.Jobs.TryLeaseAsync(job, $"elsewhere|{gone.Id}|y", now, now.AddMinutes(5)));
     }
 
     [Fact]

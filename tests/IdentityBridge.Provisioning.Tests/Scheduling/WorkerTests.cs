@@ -51,6 +51,29 @@ public sealed class WorkerTests(ProvisioningWorld world) : IClassFixture<Provisi
     }
 
     [Fact]
+    public async Task a_job_another_worker_holds_is_not_run_twice()
+    {
+        var s = Tenant.NewScope();
+        var ann = await Tenant.CreateUserAsync(s + "ann");
+        var (app, _) = await Tenant.CreateServicePrincipalAsync(s + "app");
+        await Tenant.AssignAsync(app, ann);
+        var job = await world.CreateJobAsync(s + "job", app);
+        var now = world.Clock.GetUtcNow();
+        Assert.True(await world.Host.Jobs.TryLeaseAsync(job, "other-host|42|abc", now, now.AddMinutes(5)));
+
+        var outcome = await world.SyncAsync(job);
+        Assert.Equal("Busy", outcome.State);
+        Assert.Equal("JobRunningElsewhere", outcome.Error!.Code);
+        Assert.Contains("other-host|42|abc", outcome.Error.Message);
+        Assert.Null(await TitleAsync(s + "ann"));
+
+        // Once the other worker's lease lapses, the job runs here.
+        world.Clock.Advance(TimeSpan.FromMinutes(6));
+        Assert.Equal("Succeeded", (await world.SyncAsync(job)).State);
+        Assert.Null((await world.ReloadAsync(job)).LeaseOwner);
+    }
+
+    [Fact]
     public async Task a_paused_job_does_not_run()
     {
         var s = Tenant.NewScope();
