@@ -28,9 +28,7 @@ public abstract class IncrementalCycleTests<TWorld>(TWorld world) where TWorld :
     /// <summary>An app with the given users assigned, a job for it, and its initial cycle run.</summary>
     private async Task<(string App, JobRecord Job)> SyncedAsync(string s, IEnumerable<string> assigned, Func<JobSettings, JobSettings>? settings = null)
     {
-        var (app, _) = await Tenant.CreateServicePrincipalAsync(s + "app");
-        foreach (var principal in assigned) await Tenant.AssignAsync(app, principal);
-        var job = await world.CreateJobAsync(s + "job", app, settings);
+        var (app, job) = await world.AssignedJobAsync(s, assigned, settings);
         var outcome = await world.SyncAsync(job);
         Assert.Equal("Succeeded", outcome.State);
         return (app, await world.ReloadAsync(job));
@@ -201,9 +199,7 @@ public abstract class IncrementalCycleTests<TWorld>(TWorld world) where TWorld :
         await Instance.CreateAsync("cmn_department", new Dictionary<string, string?> { ["name"] = s + "Sales" });
         var ann = await Tenant.CreateUserAsync(s + "ann", new { department = s + "Engineering" });
         var schema = Schemas.WithUserScope("department", "EQUALS", s + "Engineering");
-        var (app, _) = await Tenant.CreateServicePrincipalAsync(s + "app");
-        await Tenant.AssignAsync(app, ann);
-        var job = await world.Host.Jobs.CreateAsync(world.Definition(s + "job", app) with { Schema = schema });
+        var (_, job) = await world.AssignedJobAsync(s, [ann], schema: schema);
         await world.SyncAsync(job);
         Assert.Equal("true", Field((await UserAsync(s + "ann"))!.Value, "active"));
 

@@ -22,9 +22,7 @@ public sealed class MappingSemanticsTests(ProvisioningWorld world) : IClassFixtu
             ("title", m => m["defaultValue"] = "Employee"),
             ("employee_number", m => m["flowType"] = "ObjectAddOnly"));
         var ann = await Tenant.CreateUserAsync(s + "ann", new { employeeId = "E1", mobilePhone = "+1 555 0100" });
-        var (app, _) = await Tenant.CreateServicePrincipalAsync(s + "app");
-        await Tenant.AssignAsync(app, ann);
-        var job = await world.Host.Jobs.CreateAsync(world.Definition(s + "job", app) with { Schema = schema });
+        var (_, job) = await world.AssignedJobAsync(s, [ann], schema: schema);
         await world.SyncAsync(job);
         var created = await UserAsync(s + "ann");
         Assert.Equal(("Employee", "E1", "+1 555 0100"), (Field(created, "title"), Field(created, "employee_number"), Field(created, "mobile_phone")));
@@ -45,9 +43,7 @@ public sealed class MappingSemanticsTests(ProvisioningWorld world) : IClassFixtu
     {
         var s = Tenant.NewScope();
         var group = await Tenant.CreateGroupAsync(s + "Temp");
-        var (app, _) = await Tenant.CreateServicePrincipalAsync(s + "app");
-        await Tenant.AssignAsync(app, group);
-        var job = await world.CreateJobAsync(s + "job", app);
+        var (app, job) = await world.AssignedJobAsync(s, [group]);
         await world.SyncAsync(job);
         Assert.Single(await Instance.ListAsync("sys_user_group", "name=" + s + "Temp"));
 
@@ -63,9 +59,7 @@ public sealed class MappingSemanticsTests(ProvisioningWorld world) : IClassFixtu
     {
         var s = Tenant.NewScope();
         var ann = await Tenant.CreateUserAsync(s + "ann");
-        var (app, _) = await Tenant.CreateServicePrincipalAsync(s + "app");
-        await Tenant.AssignAsync(app, ann);
-        var job = await world.CreateJobAsync(s + "job", app);
+        var (app, job) = await world.AssignedJobAsync(s, [ann]);
         await world.SyncAsync(job);
         // 6,000 objects failing (as escrows left by earlier cycles) against one provisioned: above 40 %.
         var state = new JobState(world.Host.Store, job.SysId);
@@ -86,8 +80,7 @@ public sealed class MappingSemanticsTests(ProvisioningWorld world) : IClassFixtu
     public async Task a_job_quarantined_for_four_weeks_is_disabled()
     {
         var s = Tenant.NewScope();
-        var (app, _) = await Tenant.CreateServicePrincipalAsync(s + "app");
-        var job = await world.CreateJobAsync(s + "job", app, password: "wrong");
+        var (app, job) = await world.AssignedJobAsync(s, [], password: "wrong");
         await world.SyncAsync(job);
         Assert.Equal("Active", (await world.ReloadAsync(job)).ScheduleState);
         world.Clock.Advance(TimeSpan.FromDays(29));

@@ -13,12 +13,8 @@ public sealed class MatchingAndReferenceTests(ProvisioningWorld world) : IClassF
 
     private async Task<IReadOnlyList<JsonElement>> UsersAsync(string name) => await Instance.ListAsync("sys_user", "user_name=" + TenantServer.Upn(name));
 
-    private async Task<(string App, JobRecord Job)> JobAsync(string s, IEnumerable<string> assigned, Func<JobSettings, JobSettings>? settings = null)
-    {
-        var (app, _) = await Tenant.CreateServicePrincipalAsync(s + "app");
-        foreach (var principal in assigned) await Tenant.AssignAsync(app, principal);
-        return (app, await world.CreateJobAsync(s + "job", app, settings));
-    }
+    private Task<(string App, JobRecord Job)> JobAsync(string s, IEnumerable<string> assigned, Func<JobSettings, JobSettings>? settings = null) =>
+        world.AssignedJobAsync(s, assigned, settings);
 
     [Fact]
     public async Task an_existing_record_is_matched_by_user_name_and_updated_instead_of_created()
@@ -50,9 +46,7 @@ public sealed class MatchingAndReferenceTests(ProvisioningWorld world) : IClassF
         await Instance.CreateAsync("sys_user", new Dictionary<string, string?> { ["user_name"] = s + "old", ["email"] = mail, ["active"] = "false" });
         var current = await Instance.CreateAsync("sys_user", new Dictionary<string, string?> { ["user_name"] = s + "current", ["email"] = mail });
         var rehire = await Tenant.CreateUserAsync(s + "rehire", new { jobTitle = "Back again", mail });
-        var (app, _) = await Tenant.CreateServicePrincipalAsync(s + "app");
-        await Tenant.AssignAsync(app, rehire);
-        var job = await world.Host.Jobs.CreateAsync(world.Definition(s + "job", app) with { Schema = Schemas.MatchingOn("email") });
+        var (app, job) = await world.AssignedJobAsync(s, [rehire], schema: Schemas.MatchingOn("email"));
 
         var outcome = await world.SyncAsync(job);
         Assert.Equal("EntryLevelErrors", outcome.State);
@@ -76,9 +70,7 @@ public sealed class MatchingAndReferenceTests(ProvisioningWorld world) : IClassF
     {
         var s = Tenant.NewScope();
         var ann = await Tenant.CreateUserAsync(s + "ann");
-        var (app, _) = await Tenant.CreateServicePrincipalAsync(s + "app");
-        await Tenant.AssignAsync(app, ann);
-        var job = await world.Host.Jobs.CreateAsync(world.Definition(s + "job", app) with { Schema = Schemas.MatchingOn("employee_number") });
+        var (_, job) = await world.AssignedJobAsync(s, [ann], schema: Schemas.MatchingOn("employee_number"));
         await world.SyncAsync(job);
         var failure = (await world.LogsAsync(job)).Single(e => e.SourceIdentity.Id == ann);
         Assert.Equal("EntryJoiningPropertyValueIsMissing", failure.Error!.ErrorCode);

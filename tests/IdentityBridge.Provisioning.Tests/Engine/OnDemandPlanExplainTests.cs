@@ -16,12 +16,8 @@ public sealed class OnDemandPlanExplainTests(ProvisioningWorld world) : IClassFi
     private async Task<JsonElement?> UserAsync(string name) =>
         (await Instance.ListAsync("sys_user", "user_name=" + TenantServer.Upn(name))).Cast<JsonElement?>().SingleOrDefault();
 
-    private async Task<(string App, JobRecord Job)> JobAsync(string s, IEnumerable<string> assigned, string? schema = null)
-    {
-        var (app, _) = await Tenant.CreateServicePrincipalAsync(s + "app");
-        foreach (var principal in assigned) await Tenant.AssignAsync(app, principal);
-        return (app, await world.Host.Jobs.CreateAsync(world.Definition(s + "job", app) with { Schema = schema }));
-    }
+    private Task<(string App, JobRecord Job)> JobAsync(string s, IEnumerable<string> assigned, string? schema = null) =>
+        world.AssignedJobAsync(s, assigned, schema: schema);
 
     [Fact]
     public async Task one_user_is_provisioned_on_demand_and_the_answer_is_its_log_entry_while_the_watermark_stays()

@@ -20,9 +20,7 @@ public abstract class QuarantineAndGuardTests<TWorld>(TWorld world) where TWorld
     {
         var s = Tenant.NewScope();
         var ann = await Tenant.CreateUserAsync(s + "ann");
-        var (app, _) = await Tenant.CreateServicePrincipalAsync(s + "app");
-        await Tenant.AssignAsync(app, ann);
-        var job = await world.CreateJobAsync(s + "job", app, password: "not-the-password");
+        var (app, job) = await world.AssignedJobAsync(s, [ann], password: "not-the-password");
 
         var outcome = await world.SyncAsync(job);
         Assert.Equal("Failed", outcome.State);
@@ -57,11 +55,8 @@ public abstract class QuarantineAndGuardTests<TWorld>(TWorld world) where TWorld
         var s = Tenant.NewScope();
         var ann = await Tenant.CreateUserAsync(s + "ann");
         var bob = await Tenant.CreateUserAsync(s + "bob");
-        var (app, _) = await Tenant.CreateServicePrincipalAsync(s + "app");
-        await Tenant.AssignAsync(app, ann);
-        await Tenant.AssignAsync(app, bob);
         await using var proxy = await FaultyProxy.StartAsync(Instance.BaseUrl);
-        var job = await world.CreateJobAsync(s + "job", app, instanceUrl: proxy.BaseUrl);
+        var (_, job) = await world.AssignedJobAsync(s, [ann, bob], instanceUrl: proxy.BaseUrl);
         proxy.AlwaysAnswer(HttpStatusCode.InternalServerError);
 
         var outcome = await world.SyncAsync(job);
@@ -90,9 +85,7 @@ public abstract class QuarantineAndGuardTests<TWorld>(TWorld world) where TWorld
             users.Add(await Tenant.CreateUserAsync($"{s}u{i}"));
             await Tenant.AddMemberAsync(group, users[^1]);
         }
-        var (app, _) = await Tenant.CreateServicePrincipalAsync(s + "app");
-        await Tenant.AssignAsync(app, group);
-        var job = await world.CreateJobAsync(s + "job", app, settings => settings with { DeletionThreshold = 2 });
+        var (app, job) = await world.AssignedJobAsync(s, [group], settings => settings with { DeletionThreshold = 2 });
         await world.SyncAsync(job);
 
         foreach (var user in users) await Tenant.RemoveMemberAsync(group, user);
@@ -116,9 +109,7 @@ public abstract class QuarantineAndGuardTests<TWorld>(TWorld world) where TWorld
     {
         var s = Tenant.NewScope();
         var ann = await Tenant.CreateUserAsync(s + "ann");
-        var (app, _) = await Tenant.CreateServicePrincipalAsync(s + "app");
-        await Tenant.AssignAsync(app, ann);
-        var job = await world.CreateJobAsync(s + "job", app);
+        var (app, job) = await world.AssignedJobAsync(s, [ann]);
         await world.SyncAsync(job);
         var before = (await UserAsync(s + "ann"))!.Value;
 
@@ -136,8 +127,7 @@ public abstract class QuarantineAndGuardTests<TWorld>(TWorld world) where TWorld
     public async Task pause_and_start_change_the_status_code()
     {
         var s = Tenant.NewScope();
-        var (app, _) = await Tenant.CreateServicePrincipalAsync(s + "app");
-        var job = await world.CreateJobAsync(s + "job", app);
+        var (app, job) = await world.AssignedJobAsync(s, []);
         Assert.Equal(StatusCodes.NotRun, job.Status.Code);
         var paused = await world.Engine.PauseAsync(job);
         Assert.Equal(("Paused", StatusCodes.Paused), (paused.ScheduleState, paused.Status.Code));
@@ -162,10 +152,7 @@ public sealed class RestartScopeTests(ProvisioningWorld world) : IClassFixture<P
         var s = Tenant.NewScope();
         var ann = await Tenant.CreateUserAsync(s + "ann");
         var bad = await Tenant.CreateUserAsync(s + "bad", new { department = s + "Nowhere" });
-        var (app, _) = await Tenant.CreateServicePrincipalAsync(s + "app");
-        await Tenant.AssignAsync(app, ann);
-        await Tenant.AssignAsync(app, bad);
-        var job = await world.CreateJobAsync(s + "job", app);
+        var (app, job) = await world.AssignedJobAsync(s, [ann, bad]);
         await world.SyncAsync(job);
         var state = new IdentityBridge.Provisioning.State.JobState(world.Host.Store, job.SysId);
         Assert.Single(await state.EscrowsAsync(CancellationToken.None));

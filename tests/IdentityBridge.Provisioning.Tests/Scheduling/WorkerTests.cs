@@ -27,9 +27,7 @@ public sealed class WorkerTests(ProvisioningWorld world) : IClassFixture<Provisi
     {
         var s = Tenant.NewScope();
         var ann = await Tenant.CreateUserAsync(s + "ann", new { jobTitle = "Clerk" });
-        var (app, _) = await Tenant.CreateServicePrincipalAsync(s + "app");
-        await Tenant.AssignAsync(app, ann);
-        var job = await world.CreateJobAsync(s + "job", app, settings => settings with
+        var (app, job) = await world.AssignedJobAsync(s, [ann], settings => settings with
         {
             Interval = TimeSpan.Zero,
             PollInterval = TimeSpan.FromMilliseconds(300),
@@ -55,9 +53,7 @@ public sealed class WorkerTests(ProvisioningWorld world) : IClassFixture<Provisi
     {
         var s = Tenant.NewScope();
         var ann = await Tenant.CreateUserAsync(s + "ann");
-        var (app, _) = await Tenant.CreateServicePrincipalAsync(s + "app");
-        await Tenant.AssignAsync(app, ann);
-        var job = await world.CreateJobAsync(s + "job", app);
+        var (app, job) = await world.AssignedJobAsync(s, [ann]);
         var now = world.Clock.GetUtcNow();
         Assert.True(await world.Host.Jobs.TryLeaseAsync(job, "other-host|42|abc", now, now.AddMinutes(5)));
 
@@ -78,9 +74,7 @@ public sealed class WorkerTests(ProvisioningWorld world) : IClassFixture<Provisi
     {
         var s = Tenant.NewScope();
         var ann = await Tenant.CreateUserAsync(s + "ann", new { jobTitle = "Clerk" });
-        var (app, _) = await Tenant.CreateServicePrincipalAsync(s + "app");
-        await Tenant.AssignAsync(app, ann);
-        var job = await world.Engine.PauseAsync(await world.CreateJobAsync(s + "job", app, settings => settings with { Interval = TimeSpan.Zero }));
+        var job = await world.Engine.PauseAsync((await world.AssignedJobAsync(s, [ann], settings => settings with { Interval = TimeSpan.Zero })).Job);
         var worker = new ProvisioningWorker(world.Engine, TimeProvider.System) { Rescan = TimeSpan.FromMilliseconds(100) };
         var cycles = 0;
         worker.CycleCompleted += _ => Interlocked.Increment(ref cycles);

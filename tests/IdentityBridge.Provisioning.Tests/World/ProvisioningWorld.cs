@@ -97,6 +97,19 @@ public class ProvisioningWorld : IAsyncLifetime
         string? instanceUrl = null, string? password = null) =>
         Host.Jobs.CreateAsync(Definition(name, servicePrincipalId, settings, instanceUrl, password));
 
+    /// <summary>
+    /// An enterprise app named after <paramref name="scope"/> with these users and groups assigned, and a job that
+    /// syncs what is assigned to it: each test's own slice of the shared tenant.
+    /// </summary>
+    public async Task<(string App, JobRecord Job)> AssignedJobAsync(string scope, IEnumerable<string> principals,
+        Func<JobSettings, JobSettings>? settings = null, string? instanceUrl = null, string? password = null, string? schema = null)
+    {
+        var (app, _) = await Tenant.CreateServicePrincipalAsync(scope + "app");
+        foreach (var principal in principals) await Tenant.AssignAsync(app, principal);
+        var job = await Host.Jobs.CreateAsync(Definition(scope + "job", app, settings, instanceUrl, password) with { Schema = schema });
+        return (app, job);
+    }
+
     /// <summary>Runs one cycle of the job as it is stored now.</summary>
     public async Task<CycleOutcome> SyncAsync(JobRecord job, CycleOptions? options = null) =>
         await Engine.RunCycleAsync((await Host.Jobs.GetAsync(job.SysId))!, options);
