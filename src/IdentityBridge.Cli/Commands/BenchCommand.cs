@@ -16,6 +16,7 @@ internal static class BenchCommand
         command.Subcommands.Add(CreateInstance());
         command.Subcommands.Add(CreateTenant());
         command.Subcommands.Add(ExpressionsBenchCommand.Create());
+        command.Subcommands.Add(CreateProvisioning());
         return command;
     }
 
@@ -130,6 +131,102 @@ internal static class BenchCommand
                 JsonPath = parse.GetValue(json),
             };
             return RunInterruptiblyAsync(token => new TenantBench(options, BenchConsole()).RunAsync(token), cancellationToken);
+        });
+        return command;
+    }
+
+    private static Command CreateProvisioning()
+    {
+        var users = PositiveInt("--users", "N", 100_000, "Users in the generated directory.");
+        var groups = PositiveInt("--groups", "N", 2_000, "Groups in the generated directory.");
+        var memberships = PositiveInt("--memberships", "N", 300_000, "Direct user memberships, spread evenly over the groups.");
+        var seed = PositiveInt("--seed", "N", 1, "The generator's seed: the same seed gives the same directory.");
+        var large = new Option<int>("--large")
+        {
+            HelpName = "N",
+            Description = "Also measure incremental cycles in a directory of N users (such as 1000000), with --large-groups groups and " +
+                          "--large-memberships memberships. Its instance and provisioning state are loaded in bulk to what an initial " +
+                          "cycle leaves (the initial cycle is not measured there), and kept with --keep. 0 leaves it out.",
+            DefaultValueFactory = _ => 0,
+        };
+        var largeGroups = PositiveInt("--large-groups", "N", 2_000, "Groups in the --large directory.");
+        var largeMemberships = PositiveInt("--large-memberships", "N", 300_000, "Memberships in the --large directory.");
+        var concurrency = PositiveInt("--concurrency", "requests", 8, "The job's concurrent requests to the instance (Entra's ServiceNow default is about 8).");
+        var changes = PositiveInt("--changes", "N", 100, "Directory changes before each incremental cycle.");
+        var rounds = PositiveInt("--rounds", "N", 5, "Measured incremental cycles at each size, after one unmeasured.");
+        var continuous = PositiveInt("--continuous-changes", "N", 10, "Changes timed in continuous mode.");
+        var poll = new Option<double>("--poll")
+        {
+            HelpName = "seconds",
+            Description = "The job's poll interval in continuous mode.",
+            DefaultValueFactory = _ => 2,
+        };
+        var data = new Option<string?>("--data")
+        {
+            HelpName = "dir",
+            Description = "Work directory: the tenant in provisioning-tenant-users-<N>/, the instance and the provisioning store beside it. " +
+                          "Default: a new temporary directory. Without --keep everything is deleted afterwards.",
+        };
+        var keep = new Option<bool>("--keep")
+        {
+            Description = "Keep the stores. A later run with the same --data and --keep reuses the generated directories (and finishes an " +
+                          "interrupted seeding); the instance and provisioning store of --users start empty every run, those of --large are reused.",
+        };
+        var incrementalOnly = new Option<bool>("--incremental-only")
+        {
+            Description = "Skip the initial cycle: reuse the instance and job of --users kept by an earlier run with the same --data and " +
+                          "--keep, and measure incremental cycles and continuous mode only.",
+        };
+        var command = new Command("provisioning",
+            "Benchmark the provisioning engine as the issue asks: a generated directory of --users users, --groups groups and " +
+            "--memberships memberships in a tenant over HTTPS, an empty instance, and a job syncing all users and groups. Measures " +
+            "the initial cycle (target: under 5 minutes and 1 GB), incremental cycles after --changes changes (target: under 2 s, " +
+            "also at --large users), and the delay of a change in continuous mode (target: under 5 s); and where each cycle's " +
+            "time goes. A missed target is reported as NOT MET; the exit code stays 0.");
+        foreach (var option in new Option[] { users, groups, memberships, seed, large, largeGroups, largeMemberships, concurrency, changes, rounds,
+                     continuous, poll, data, keep, incrementalOnly })
+            command.Options.Add(option);
+        command.SetAction((parse, cancellationToken) =>
+        {
+            var size = new DirectorySize(parse.GetValue(users), parse.GetValue(groups), parse.GetValue(memberships));
+            var largeUsers = parse.GetValue(large);
+            var largeSize = largeUsers > 0 ? new DirectorySize(largeUsers, parse.GetValue(largeGroups), parse.GetValue(largeMemberships)) : null;
+            foreach (var s in new[] { size, largeSize }.OfType<DirectorySize>())
+                if ((s.Memberships + s.Users - 1) / s.Users > s.Groups)
+                {
+                    Console.Error.WriteLine($"{s}: a user would be in more groups than there are; give more groups or fewer memberships.");
+                    return Task.FromResult(2);
+                }
+            if (largeSize is not null && largeSize.Users == size.Users)
+            {
+                Console.Error.WriteLine("--large must differ from --users: the two directories are kept apart by their size.");
+                return Task.FromResult(2);
+            }
+            if (parse.GetValue(poll) is var seconds && (seconds <= 0 || seconds > 600))
+            {
+                Console.Error.WriteLine("--poll must be between 0 and 600 seconds.");
+                return Task.FromResult(2);
+            }
+            var options = new ProvisioningBenchOptions
+            {
+                Size = size,
+                Large = largeSize,
+                Seed = parse.GetValue(seed),
+                Concurrency = parse.GetValue(concurrency),
+                Changes = Math.Max(5, parse.GetValue(changes)),
+                Rounds = parse.GetValue(rounds),
+                ContinuousChanges = parse.GetValue(continuous),
+                PollInterval = TimeSpan.FromSeconds(parse.GetValue(poll)),
+                DataDirectory = parse.GetValue(data),
+                Keep = parse.GetValue(keep),
+                IncrementalOnly = parse.GetValue(incrementalOnly),
+            };
+            if (options.IncrementalOnly && (options.DataDirectory is null || !options.Keep))
+            {
+                Console.Error.WriteLine("--incremental-only reuses kept stores: give --data and --keep.");
+                return Task.FromResult(2);
+            }
+            return RunInterruptiblyAsync(token => new ProvisioningBench(options, BenchConsole()).RunAsync(token), cancellationToken);
         });
         return command;
     }

@@ -20,7 +20,7 @@ public enum ImportResult
 /// that, the same <c>userPrincipalName</c> is updated rather than created again. Values go through the same
 /// conversion as a Graph write, so an import accepts exactly what <c>POST /users</c> accepts.
 /// </summary>
-public sealed class DirectoryImporter(TenantDirectory directory, string actor = "import")
+public sealed partial class DirectoryImporter(TenantDirectory directory, string actor = "import")
 {
     public async Task<(ImportResult Result, string? Reason)> ImportAsync(ImportedUser user, CancellationToken cancellationToken = default)
     {
@@ -117,6 +117,7 @@ public sealed class DirectoryImporter(TenantDirectory directory, string actor = 
             ["jobTitle"] = user.JobTitle, ["department"] = user.Department, ["city"] = user.City, ["country"] = user.Country,
             ["usageLocation"] = user.UsageLocation, ["employeeId"] = user.EmployeeId, ["userType"] = user.UserType,
             ["accountEnabled"] = user.AccountEnabled, ["mobilePhone"] = user.MobilePhone,
+            ["companyName"] = user.CompanyName is { Length: > 0 } company ? company : null,
         };
 
     /// <summary>The column values of a user's Graph body, converted as a Graph write converts them.</summary>
