@@ -25,40 +25,47 @@ internal sealed partial class CycleRun
             .Where(u => u.Link is null || !u.Link.Active || u.Decision != Decision.Provision).Select(u => u.Id).ToHashSet(StringComparer.Ordinal);
         lock (_usersChangedState) changedUsers.UnionWith(_usersChangedState);
         await memberships.EnsureMembersAsync(changedUsers, cancellationToken);
-        var groupIds = new HashSet<string>(StringComparer.Ordinal);
-        if (initial) groupIds.UnionWith(groups.Where(g => g.Decision == Decision.Provision).Select(g => g.Id));
-        groupIds.UnionWith(memberships.ChangedGroups);
-        // Groups this cycle looked at (new, changed, or back from escrow after a failed membership write).
-        groupIds.UnionWith(groups.Where(g => g.Decision == Decision.Provision).Select(g => g.Id));
-        foreach (var user in changedUsers) groupIds.UnionWith(memberships.GroupsOf(user));
-        groupIds.UnionWith(memberships.Removed.Select(r => r.GroupId));
+
+        // Which memberships can need a write: every one of the groups this cycle provisioned (all of them in an
+        // initial cycle; new, changed or retried ones otherwise), those of users whose state changed, and those
+        // that began or ended. Only their links are read, so the cost follows the changes, not the groups' sizes.
+        var wholeGroups = groups.Where(g => g.Decision == Decision.Provision).Select(g => g.Id).ToHashSet(StringComparer.Ordinal);
+        await memberships.EnsureGroupsAsync(wholeGroups, cancellationToken);
+        var candidates = new Dictionary<(string Group, string Member), Membership>();
+        void Consider(Membership? membership)
+        {
+            if (membership is { MemberType: SourceObjectType.User }) candidates[(membership.GroupId, membership.MemberId)] = membership;
+        }
+        foreach (var groupId in wholeGroups)
+            foreach (var membership in memberships.MembersOf(groupId)) Consider(membership);
+        foreach (var user in changedUsers)
+            foreach (var groupId in memberships.GroupsOf(user)) Consider(memberships.Get(groupId, user));
+        foreach (var added in memberships.Added) Consider(memberships.Get(added.GroupId, added.MemberId));
+        var ended = memberships.Removed.Where(r => r.TargetId is not null && r.MemberType == SourceObjectType.User).ToList();
+        var groupIds = candidates.Keys.Select(k => k.Group).Concat(ended.Select(r => r.GroupId)).ToHashSet(StringComparer.Ordinal);
         if (groupIds.Count == 0) return;
-        await memberships.EnsureGroupsAsync(groupIds, cancellationToken);
 
         var groupLinks = await _state.LinksAsync(SourceObjectType.Group, groupIds.Where(id => !_groupLinks.ContainsKey(id)), cancellationToken);
         foreach (var (id, link) in _groupLinks) groupLinks[id] = link;
-        var userIds = groupIds.SelectMany(memberships.MembersOf).Where(m => m.MemberType == SourceObjectType.User).Select(m => m.MemberId)
-            .Concat(memberships.Removed.Select(r => r.MemberId)).Distinct().Where(id => LinkedUser(id) is null).ToList();
-        foreach (var (id, link) in await _state.LinksAsync(SourceObjectType.User, userIds, cancellationToken)) RememberLinkIfAbsent(link);
+        var userIds = candidates.Keys.Select(k => k.Member).Concat(ended.Select(r => r.MemberId)).Distinct()
+            .Where(id => LinkedUser(id) is null).ToList();
+        foreach (var (_, link) in await _state.LinksAsync(SourceObjectType.User, userIds, cancellationToken)) RememberLinkIfAbsent(link);
 
-        var newlyLinkedGroups = groups.Where(g => g.Decision == Decision.Provision && g.Link is null).Select(g => g.Id).ToHashSet(StringComparer.Ordinal);
+        var perGroup = groupIds.ToDictionary(g => g, _ => new List<Membership>(), StringComparer.Ordinal);
+        foreach (var membership in candidates.Values) perGroup[membership.GroupId].Add(membership);
         var work = new List<(string GroupId, Link GroupLink, List<Membership> Add, List<Membership> Remove)>();
-        foreach (var groupId in groupIds)
+        foreach (var (groupId, members) in perGroup)
         {
             if (!groupLinks.TryGetValue(groupId, out var groupLink) || !groupLink.Active) continue;
-            var everyone = initial || newlyLinkedGroups.Contains(groupId);
             var add = new List<Membership>();
             var remove = new List<Membership>();
-            foreach (var membership in memberships.MembersOf(groupId))
+            foreach (var membership in members)
             {
-                if (membership.MemberType != SourceObjectType.User) continue;
-                if (!everyone && !changedUsers.Contains(membership.MemberId) && !memberships.Added.Contains(membership) && membership.TargetId is not null) continue;
-                var user = LinkedUser(membership.MemberId);
-                var wanted = user is { Active: true };
+                var wanted = LinkedUser(membership.MemberId) is { Active: true };
                 if (wanted && membership.TargetId is null) add.Add(membership);
                 else if (!wanted && membership.TargetId is not null) remove.Add(membership);
             }
-            foreach (var ended in memberships.Removed.Where(r => r.GroupId == groupId && r.TargetId is not null)) remove.Add(ended);
+            remove.AddRange(ended.Where(r => r.GroupId == groupId));
             if (add.Count > 0 || remove.Count > 0) work.Add((groupId, groupLink, add, remove));
         }
         if (work.Count == 0) return;

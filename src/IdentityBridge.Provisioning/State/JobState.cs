@@ -48,13 +48,16 @@ internal sealed class JobState(Store store, string job)
     // ---- reads -------------------------------------------------------------------------------------------------
 
     /// <summary>Every row of a table for this job matching <paramref name="extra"/>, paged by sys_id.</summary>
-    private async Task<List<RecordRow>> AllAsync(TableDefinition table, IReadOnlyList<QueryCondition> extra, CancellationToken cancellationToken)
+    private async Task<List<RecordRow>> AllAsync(TableDefinition table, IReadOnlyList<QueryCondition> extra, CancellationToken cancellationToken,
+        bool byKey = false)
     {
         var rows = new List<RecordRow>();
         string? after = null;
         while (true)
         {
-            var query = EncodedQuery.Where("job", job);
+            // Rows looked up by key need no job condition (their keys are made from the job), and giving one lets
+            // SQLite walk every row of the job through the job's index instead of seeking each key.
+            var query = byKey ? EncodedQuery.Empty : EncodedQuery.Where("job", job);
             foreach (var condition in extra) query = query.And(condition);
             if (after is not null) query = query.And(new QueryCondition(TableDefinition.SysId, QueryOperator.GreaterThan, after));
             var page = (await store.QueryAsync(new RecordQuery
@@ -73,7 +76,8 @@ internal sealed class JobState(Store store, string job)
     {
         var rows = new List<RecordRow>();
         foreach (var chunk in values.Distinct(StringComparer.Ordinal).Chunk(InListSize))
-            rows.AddRange(await AllAsync(table, [new QueryCondition(field, QueryOperator.In, string.Join(",", chunk))], cancellationToken));
+            rows.AddRange(await AllAsync(table, [new QueryCondition(field, QueryOperator.In, string.Join(",", chunk))], cancellationToken,
+                byKey: field == TableDefinition.SysId));
         return rows;
     }
 
