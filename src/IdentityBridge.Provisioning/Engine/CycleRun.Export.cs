@@ -51,6 +51,7 @@ internal sealed partial class CycleRun
                 // A stop request lets the objects in flight finish and starts no more; the next run picks them up.
                 if (Stopping) return;
                 await ExportAsync(plan, item, token);
+                item.Release();
                 Interlocked.Increment(ref _completed);
                 ReportThrottled();
             });

@@ -215,6 +215,7 @@ internal sealed partial class CycleRun
     private async Task ResolvePendingReferencesAsync(CancellationToken cancellationToken)
     {
         if (_options.DryRun) return;
+        await DrainAsync();
         await _batch.FlushAsync(cancellationToken);
         List<string> linked;
         lock (_userLinks) linked = _linkedThisRun.ToList();

@@ -129,6 +129,14 @@ internal sealed partial class CycleRun
         finally
         {
             // Whatever happened, what was done is recorded: links, escrows and log entries.
+            try
+            {
+                await DrainAsync();
+            }
+            catch (Exception) when (error is not null || cancellationToken.IsCancellationRequested)
+            {
+                // The cycle failed already; its own error is the one to report.
+            }
             if (!_options.DryRun) await _batch.FlushAsync(CancellationToken.None);
             await FlushEntriesAsync(CancellationToken.None);
         }
@@ -206,6 +214,7 @@ internal sealed partial class CycleRun
 
         Report("applying memberships");
         var memberships = await MembershipModel.ApplyAsync(_state, _batch, initial, groups, memberChanges, _options.DryRun, cancellationToken);
+        memberChanges.Clear();
         scope.Bind(memberships);
         var assignmentChanges = scope.Changes();
 
@@ -213,6 +222,11 @@ internal sealed partial class CycleRun
         Report("deciding users");
         var userWork = await CollectUsersAsync(initial, users, scope, memberships, assignmentChanges, cancellationToken);
         var groupWork = _groups is null ? [] : await CollectGroupsAsync(initial, groups, scope, assignmentChanges, cancellationToken);
+        // The work items hold what is still needed; each lets go of its object once it is written.
+        users.Clear();
+        users.TrimExcess();
+        groups.Clear();
+        groups.TrimExcess();
         ApplyDeletionGuard(userWork, groupWork);
 
         Interlocked.Add(ref _total, userWork.Count + groupWork.Count);
@@ -264,12 +278,15 @@ internal sealed partial class CycleRun
             {
                 Interlocked.Increment(ref _imported);
                 if (deltaLink is not null) Interlocked.Increment(ref _importedDeltas);
+                var kept = item;
                 if (members is not null && item.MemberChanges.Count > 0)
                 {
                     if (!members.TryGetValue(item.Id, out var list)) members[item.Id] = list = [];
                     list.AddRange(item.MemberChanges);
+                    // The members are kept once, in the membership changes; the object itself goes on without them.
+                    kept = WithoutMembers(item);
                 }
-                into[item.Id] = into.TryGetValue(item.Id, out var earlier) ? Merge(earlier, item) : item;
+                into[item.Id] = into.TryGetValue(item.Id, out var earlier) ? Merge(earlier, kept) : kept;
             }
             return ValueTask.CompletedTask;
         }, cancellationToken);
@@ -282,6 +299,16 @@ internal sealed partial class CycleRun
         if (result.Error is { } error) throw new CycleFailure(error.Code, error.Message, fromTarget: false);
         return result.Value;
     }
+
+    private static SourceObject WithoutMembers(SourceObject item) => new()
+    {
+        Id = item.Id,
+        Type = item.Type,
+        Removal = item.Removal,
+        Attributes = item.Attributes,
+        Complete = item.Complete,
+        ManagerKnown = item.ManagerKnown,
+    };
 
     private static SourceObject Merge(SourceObject earlier, SourceObject later)
     {
@@ -328,6 +355,16 @@ internal sealed partial class CycleRun
     }
 
     private long _lastProgressSaved = Stopwatch.GetTimestamp();
+    private Task _flushing = Task.CompletedTask;
+
+    private async Task WriteChunkAsync(CancellationToken cancellationToken)
+    {
+        if (!_options.DryRun) await _batch.FlushAsync(cancellationToken);
+        await FlushEntriesAsync(cancellationToken);
+    }
+
+    /// <summary>Waits for the chunk writes in flight, before the run reads state it may have written.</summary>
+    private Task DrainAsync() => _flushing;
 
     /// <summary>
     /// Writes what a chunk of objects did: state first, then its log entries; and, every few seconds, the cycle's
@@ -335,8 +372,11 @@ internal sealed partial class CycleRun
     /// </summary>
     private async Task CheckpointAsync(CancellationToken cancellationToken)
     {
-        if (!_options.DryRun) await _batch.FlushAsync(cancellationToken);
-        await FlushEntriesAsync(cancellationToken);
+        // The chunk's writes go to the store while the next chunk talks to the instance; the previous chunk's
+        // writes finish first, so they stay in order and at most one chunk waits. A crash in between loses only
+        // links, and the next run finds those records again by matching.
+        await _flushing;
+        _flushing = WriteChunkAsync(cancellationToken);
         Report();
         if (!_options.DryRun && _options.Subjects is null && Stopwatch.GetElapsedTime(_lastProgressSaved) > TimeSpan.FromSeconds(2))
         {

@@ -58,9 +58,28 @@ internal sealed class WorkItem
     public List<string> ScopeDetails { get; } = [];
     public List<string> MatchDetails { get; } = [];
     public long Started { get; set; }
-    public string DisplayName => Source?.DisplayName ?? Link?.SourceName ?? Id;
+    public string DisplayName => Source?.DisplayName ?? DisplayNameKept ?? Link?.SourceName ?? Id;
 
     public bool SoftDeleted => Decision == Decision.Disable;
+
+    /// <summary>
+    /// Drops what only the export needed (source attributes, values, steps, the target record) once the entry is
+    /// written, so a cycle over 100,000 users does not hold them all until it ends.
+    /// </summary>
+    public void Release()
+    {
+        DisplayNameKept = DisplayName;
+        Source = null;
+        Target = null;
+        Values.Clear();
+        Values.TrimExcess();
+        Steps.Clear();
+        Steps.TrimExcess();
+        ScopeDetails.Clear();
+        MatchDetails.Clear();
+    }
+
+    private string? DisplayNameKept { get; set; }
 
     public AttributeBag Bag()
     {
