@@ -33,7 +33,7 @@ internal static class WorkerCommand
             if (running.Count == 0) throw new CliFailure("No jobs to run; create one with `idbridge job create`.");
             // Cycles that cannot run at all (an unreadable secret, a schema that no longer compiles) are reported by
             // the worker's log rather than stopping the others.
-            var worker = new ProvisioningWorker(host.Engine, logger: new StandardErrorLogger());
+            var worker = new ProvisioningWorker(host.Engine, logger: new StandardErrorLogger(), logs: host.Logs);
             worker.CycleCompleted += cycle =>
             {
                 var execution = cycle.Outcome.Execution;

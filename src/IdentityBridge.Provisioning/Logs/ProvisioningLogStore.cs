@@ -132,6 +132,11 @@ public sealed class ProvisioningLogStore(Store store) : IProvisioningLogSink
         store.DeleteWhereAsync(Table, EncodedQuery.Empty.And(Condition("sort_key", QueryOperator.LessThan, Ticks(olderThan))),
             cancellationToken);
 
+    /// <summary>Deletes one job's entries older than <paramref name="olderThan"/> (each job keeps its own retention).</summary>
+    public Task<int> PurgeAsync(string jobId, DateTimeOffset olderThan, CancellationToken cancellationToken = default) =>
+        store.DeleteWhereAsync(Table, EncodedQuery.Empty.And(Condition("job_id", QueryOperator.Equals, jobId))
+            .And(Condition("sort_key", QueryOperator.LessThan, Ticks(olderThan))), cancellationToken);
+
     Task IProvisioningLogSink.AppendAsync(IReadOnlyList<ProvisioningLogEntry> entries, CancellationToken cancellationToken) =>
         AppendAsync(entries, cancellationToken);
 

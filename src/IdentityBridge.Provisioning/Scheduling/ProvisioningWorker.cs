@@ -1,5 +1,6 @@
 using IdentityBridge.Provisioning.Engine;
 using IdentityBridge.Provisioning.Jobs;
+using IdentityBridge.Provisioning.Logs;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -14,8 +15,11 @@ public sealed record WorkerCycle(JobRecord Job, CycleOutcome Outcome, DateTimeOf
 /// quarantined, nothing while paused or disabled. Stopping finishes the object in flight, writes state and logs,
 /// and the next start continues the interrupted cycle.
 /// </summary>
-public sealed class ProvisioningWorker(ProvisioningEngine engine, TimeProvider? time = null, ILogger? logger = null)
+public sealed class ProvisioningWorker(ProvisioningEngine engine, TimeProvider? time = null, ILogger? logger = null,
+    ProvisioningLogStore? logs = null)
 {
+    private DateTimeOffset _nextPurge = DateTimeOffset.MinValue;
+
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
 
@@ -36,6 +40,13 @@ public sealed class ProvisioningWorker(ProvisioningEngine engine, TimeProvider? 
                 .ToList();
             var now = _time.GetUtcNow();
             var wake = now + Rescan;
+            if (logs is not null && now >= _nextPurge)
+            {
+                // Provisioning logs are kept as long as each job says (30 days by default, as Entra keeps them).
+                _nextPurge = now + TimeSpan.FromHours(1);
+                foreach (var job in jobs)
+                    await logs.PurgeAsync(job.JobId, now - TimeSpan.FromDays(job.Definition.Settings.LogRetentionDays), CancellationToken.None);
+            }
             foreach (var job in jobs)
             {
                 if (stopping.IsCancellationRequested) break;

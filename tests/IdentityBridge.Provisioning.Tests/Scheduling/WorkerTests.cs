@@ -70,6 +70,22 @@ public sealed class WorkerTests(ProvisioningWorld world) : IClassFixture<Provisi
     }
 
     [Fact]
+    public async Task the_worker_deletes_log_entries_older_than_the_jobs_retention()
+    {
+        var s = Tenant.NewScope();
+        var ann = await Tenant.CreateUserAsync(s + "ann");
+        var (_, job) = await world.AssignedJobAsync(s, [ann], settings => settings with { LogRetentionDays = 1 });
+        var first = await world.SyncAsync(job);
+        Assert.NotEmpty(await world.LogsAsync(job, f => f with { CycleId = first.CycleId }));
+
+        world.Clock.Advance(TimeSpan.FromDays(2));
+        var worker = new ProvisioningWorker(world.Engine, world.Clock, logs: world.Host.Logs);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        await worker.RunAsync([job.Name], stop.Token);
+        Assert.Empty(await world.LogsAsync(job, f => f with { CycleId = first.CycleId }));
+    }
+
+    [Fact]
     public async Task a_paused_job_does_not_run()
     {
         var s = Tenant.NewScope();
