@@ -84,6 +84,10 @@ internal sealed class JobOptions
         {
             Description = "Entra's accidental-deletion threshold (QuarantineTooManyDeletesThreshold): more disables and deletes than this in one cycle are held back. Default 500; 0 turns the guard off.",
         };
+        LogRetentionDays = new Option<int?>("--log-retention-days")
+        {
+            Description = "How many days provisioning log entries are kept (the worker deletes older ones). Default 30, as Entra keeps them.",
+        };
         Interval = new Option<string?>("--interval")
         {
             Description = "Time between cycles of the worker: 40m (Entra's), 10s, 1h, PT40M, or 'continuous' to poll the directory for changes.",
@@ -132,6 +136,7 @@ internal sealed class JobOptions
     public Option<string?> App { get; }
     public Option<bool?> SkipOutOfScopeDeletions { get; }
     public Option<int?> DeletionThreshold { get; }
+    public Option<int?> LogRetentionDays { get; }
     public Option<string?> Interval { get; }
     public Option<string?> PollInterval { get; }
     public Option<bool?> FlattenNestedGroups { get; }
@@ -144,7 +149,7 @@ internal sealed class JobOptions
     private IEnumerable<Option> All =>
     [
         Name, GraphUrl, Authority, TenantId, ClientId, ClientSecret, CertificateSha256, InstanceUrl, InstanceUser, InstancePassword,
-        OAuthClientId, OAuthClientSecret, Schema, Scope, App, SkipOutOfScopeDeletions, DeletionThreshold, Interval, PollInterval,
+        OAuthClientId, OAuthClientSecret, Schema, Scope, App, SkipOutOfScopeDeletions, DeletionThreshold, LogRetentionDays, Interval, PollInterval,
         FlattenNestedGroups, MatchingFilter, CreateMissingReferences, ReferenceMap, MaxConcurrency, MaxRate,
     ];
 
@@ -240,6 +245,12 @@ internal sealed class JobOptions
             var threshold = parse.GetValue(DeletionThreshold) ?? 500;
             if (threshold < 0) throw new CliFailure("--deletion-threshold must be 0 (no guard) or more.");
             settings = settings with { DeletionThreshold = threshold };
+        }
+        if (Given(parse, LogRetentionDays))
+        {
+            var days = parse.GetValue(LogRetentionDays) ?? 30;
+            if (days is < 1 or > 3650) throw new CliFailure("--log-retention-days must be from 1 to 3650.");
+            settings = settings with { LogRetentionDays = days };
         }
         if (Given(parse, Interval)) settings = settings with { Interval = ParseInterval(Text(Interval) ?? "") };
         if (Given(parse, PollInterval))
