@@ -28,8 +28,16 @@ public sealed class ProvisioningEngine(
     IProvisioningLogSink logs,
     Func<JobRecord, ISourceDirectory> sources,
     Func<JobRecord, ITargetConnector> targets,
-    TimeProvider? time = null)
+    TimeProvider? time = null) : IAsyncDisposable
 {
+    // The source and the connector of each job are kept between cycles while its definition stays the same: a
+    // worker polling every few seconds then keeps its connections, its token and the connector's learned
+    // concurrency, instead of asking the token endpoint (which throttles) for a token every cycle.
+    private readonly Dictionary<string, Connections> _connections = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _connectionsGate = new(1, 1);
+
+    private sealed record Connections(string Fingerprint, ISourceDirectory Source, ITargetConnector Target);
+
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly string _leaseOwner = JobStore.NewLeaseOwner();
 
@@ -93,8 +101,7 @@ public sealed class ProvisioningEngine(
 
     private async Task<CycleOutcome> RunLeasedAsync(JobRecord job, CompiledSchema schema, CycleOptions options, CancellationToken cancellationToken)
     {
-        await using var source = sources(job);
-        await using var target = targets(job);
+        var (source, target) = await ConnectionsAsync(job, cancellationToken);
         string? domain = null;
         if (UsesDefaultDomain(schema))
         {
@@ -106,6 +113,47 @@ public sealed class ProvisioningEngine(
             LeaseOwner = _leaseOwner,
         };
         return await run.RunAsync(cancellationToken);
+    }
+
+    private async Task<(ISourceDirectory Source, ITargetConnector Target)> ConnectionsAsync(JobRecord job, CancellationToken cancellationToken)
+    {
+        var fingerprint = System.Text.Json.JsonSerializer.Serialize(job.Definition with { Schema = null, Settings = new JobSettings() }, JobStore.Json);
+        await _connectionsGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_connections.TryGetValue(job.SysId, out var kept))
+            {
+                if (kept.Fingerprint == fingerprint) return (kept.Source, kept.Target);
+                _connections.Remove(job.SysId);
+                await kept.Source.DisposeAsync();
+                await kept.Target.DisposeAsync();
+            }
+            var fresh = new Connections(fingerprint, sources(job), targets(job));
+            _connections[job.SysId] = fresh;
+            return (fresh.Source, fresh.Target);
+        }
+        finally
+        {
+            _connectionsGate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _connectionsGate.WaitAsync();
+        try
+        {
+            foreach (var kept in _connections.Values)
+            {
+                await kept.Source.DisposeAsync();
+                await kept.Target.DisposeAsync();
+            }
+            _connections.Clear();
+        }
+        finally
+        {
+            _connectionsGate.Release();
+        }
     }
 
     private static bool UsesDefaultDomain(CompiledSchema schema) =>
@@ -176,6 +224,7 @@ public sealed class ProvisioningEngine(
     {
         var schema = CompileSchema(job.Definition);
         var groups = schema.For("Group") is not null;
+        // A connection test always starts afresh, so it says what the credentials do now.
         await using var source = sources(job);
         await using var target = targets(job);
         var checks = new List<ConnectionCheck>();

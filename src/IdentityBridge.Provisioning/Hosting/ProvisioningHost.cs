@@ -116,5 +116,9 @@ public sealed class ProvisioningHost : IAsyncDisposable
         await Jobs.DeleteAsync(job, cancellationToken);
     }
 
-    public ValueTask DisposeAsync() => Store.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await Engine.DisposeAsync();
+        await Store.DisposeAsync();
+    }
 }
