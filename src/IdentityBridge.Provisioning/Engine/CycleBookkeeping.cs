@@ -57,8 +57,10 @@ internal sealed class CycleBookkeeping(JobState state, JobStore jobs, JobRecord 
             quarantineError = new SynchronizationError("InternalServerError",
                 $"Every one of the {run.AttemptedExports} exports of the cycle failed; the instance is not accepting writes.", true);
         }
-        else if (run.StagedDeletes)
+        else if (run.StagedDeletes || (!run.ForceDeletes && kind != CycleKind.OnDemand &&
+                                       await state.CountAsync(ProvisioningTables.Escrow, [new QueryCondition("kind", QueryOperator.Equals, "StagedDelete")], cancellationToken) > 0))
         {
+            // Held-back deletions keep the job quarantined until someone allows them or restarts it (spec 2.8).
             reason = "TooManyDeletes";
             quarantineError = new SynchronizationError("TooManyDeletes",
                 $"The cycle would have disabled or deleted more than {job.Definition.Settings.DeletionThreshold} objects; they are held back as StagedDelete. " +

@@ -96,6 +96,10 @@ public abstract class QuarantineAndGuardTests<TWorld>(TWorld world) where TWorld
         Assert.Equal(3, staged.Count);
         for (var i = 0; i < 3; i++) Assert.Equal("true", Field((await UserAsync($"{s}u{i}"))!.Value, "active"));
 
+        // A cycle without new deletions does not lift it: the held-back ones still wait for a decision.
+        await world.SyncAsync(job);
+        Assert.Equal("TooManyDeletes", (await world.ReloadAsync(job)).Status.Quarantine!.Reason);
+
         await world.Engine.RestartAsync(await world.ReloadAsync(job), RestartScope.ForceDeletes);
         var allowed = await world.SyncAsync(job);
         Assert.Equal("Succeeded", allowed.State);
