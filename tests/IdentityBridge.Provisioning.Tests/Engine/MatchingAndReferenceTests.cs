@@ -58,7 +58,8 @@ public sealed class MatchingAndReferenceTests(ProvisioningWorld world) : IClassF
         var filtered = await world.Host.Jobs.CreateAsync(world.Definition(s + "filtered", app, settings => settings with
         {
             MatchingFilters = new(StringComparer.OrdinalIgnoreCase) { ["sys_user"] = "active=true" },
-        }) with { Schema = Schemas.MatchingOn("email") });
+        }) with
+        { Schema = Schemas.MatchingOn("email") });
         Assert.Equal("Succeeded", (await world.SyncAsync(filtered)).State);
         var updated = (await Instance.ListAsync("sys_user", "sys_id=" + Field(current, "sys_id"))).Single();
         Assert.Equal("Back again", Field(updated, "title"));
