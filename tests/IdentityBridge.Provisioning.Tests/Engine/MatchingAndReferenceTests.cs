@@ -55,11 +55,11 @@ public sealed class MatchingAndReferenceTests(ProvisioningWorld world) : IClassF
         Assert.Equal("DuplicateTargetEntries", failure.Error!.ErrorCode);
         Assert.Contains("active=true", failure.Error.RecommendedAction);
 
-        var filtered = await world.Host.Jobs.CreateAsync(world.Definition(s + "filtered", app, settings => settings with
+        var onlyActive = world.Definition(s + "filtered", app, settings => settings with
         {
             MatchingFilters = new(StringComparer.OrdinalIgnoreCase) { ["sys_user"] = "active=true" },
-        }) with
-        { Schema = Schemas.MatchingOn("email") });
+        });
+        var filtered = await world.Host.Jobs.CreateAsync(onlyActive with { Schema = Schemas.MatchingOn("email") });
         Assert.Equal("Succeeded", (await world.SyncAsync(filtered)).State);
         var updated = (await Instance.ListAsync("sys_user", "sys_id=" + Field(current, "sys_id"))).Single();
         Assert.Equal("Back again", Field(updated, "title"));
