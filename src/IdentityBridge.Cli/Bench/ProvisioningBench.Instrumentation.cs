@@ -258,6 +258,9 @@ internal sealed class CycleInstruments
         public Task<SourceResult<string?>> FindServicePrincipalAsync(string idAppIdOrName, CancellationToken cancellationToken) =>
             instruments.SourceOther.TimeAsync(instruments.Source, () => inner.FindServicePrincipalAsync(idAppIdOrName, cancellationToken));
 
+        public Task<SourceResult<IReadOnlyList<AppRole>>> GetAppRolesAsync(string servicePrincipalId, CancellationToken cancellationToken) =>
+            instruments.SourceOther.TimeAsync(instruments.Source, () => inner.GetAppRolesAsync(servicePrincipalId, cancellationToken));
+
         public Task<SourceResult<string?>> DefaultDomainAsync(CancellationToken cancellationToken) =>
             instruments.SourceOther.TimeAsync(instruments.Source, () => inner.DefaultDomainAsync(cancellationToken));
 

@@ -154,6 +154,7 @@ internal sealed partial class CycleRun
             Interlocked.Increment(ref _entitled);
             item.Decision = Decision.Provision;
             item.ManagerId = ManagerOf(source);
+            if (_appRoles is not null) item.AppRoles = RolesOf(scope, item.Id);
             return;
         }
         if (linked && item.Link!.Active)
@@ -213,6 +214,23 @@ internal sealed partial class CycleRun
         item.SkipDescription = description;
         item.LogSkip = log;
         item.ScopeDetails.Add(description);
+    }
+
+    /// <summary>
+    /// The user's roles in this app as complex values with <c>displayName</c> and <c>value</c>, for the app role
+    /// functions (spec 3.3); the default access assignment carries no role and is left out.
+    /// </summary>
+    private ExpressionValue RolesOf(ScopeModel scope, string userId)
+    {
+        var roles = scope.RoleIdsOf(userId).Distinct(StringComparer.OrdinalIgnoreCase)
+            .Select(id => _appRoles!.GetValueOrDefault(id)).OfType<AppRole>()
+            .Select(role => ExpressionValue.FromComplex(
+            [
+                new("id", ExpressionValue.FromString(role.Id)),
+                new("displayName", ExpressionValue.FromString(role.DisplayName ?? role.Value)),
+                new("value", ExpressionValue.FromString(role.Value ?? role.DisplayName)),
+            ])).ToList();
+        return roles.Count == 0 ? ExpressionValue.Null : ExpressionValue.FromValues(roles);
     }
 
     private static string? ManagerOf(SourceObject source) =>

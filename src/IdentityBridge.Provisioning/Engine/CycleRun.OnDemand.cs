@@ -15,6 +15,7 @@ internal sealed partial class CycleRun
         await ProbeTargetAsync(cancellationToken);
         Report("reading assignments");
         var scope = await ScopeModel.LoadAsync(_settings, _source, _state, cancellationToken);
+        await LoadAppRolesAsync(scope, cancellationToken);
         var users = new Dictionary<string, SourceObject>(StringComparer.Ordinal);
         var groups = new Dictionary<string, SourceObject>(StringComparer.Ordinal);
         var memberChanges = new Dictionary<string, List<MemberChange>>(StringComparer.Ordinal);

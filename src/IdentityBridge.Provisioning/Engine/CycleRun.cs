@@ -52,6 +52,18 @@ internal sealed partial class CycleRun
     private long _imported, _importedDeltas, _exports, _exported, _escrowed, _referenceEscrowed, _entitled, _completed, _total;
     private long _attemptedExports, _failedExports;
     private string _phase = "starting";
+
+    // The app's roles by id, read once per run when a user mapping reads [appRoleAssignments] and scope is by assignment.
+    private Dictionary<string, AppRole>? _appRoles;
+
+    private async Task LoadAppRolesAsync(ScopeModel scope, CancellationToken cancellationToken)
+    {
+        // Entra fills [appRoleAssignments] only when syncing assigned users (spec 3.3: not with Sync All).
+        if (!_users.UsesAppRoleAssignments || scope.All) return;
+        var roles = await _source.GetAppRolesAsync(_settings.ServicePrincipalId!, cancellationToken);
+        if (roles.Error is { } error) throw new CycleFailure(error.Code, error.Message, fromTarget: false);
+        _appRoles = roles.Value!.ToDictionary(r => r.Id, StringComparer.OrdinalIgnoreCase);
+    }
     private bool _forceDeletes;
 
     public CycleRun(JobStore jobs, JobRecord job, CompiledSchema schema, JobState state, ISourceDirectory source, ITargetConnector target,
@@ -196,6 +208,7 @@ internal sealed partial class CycleRun
         await ProbeTargetAsync(cancellationToken);
         Report("reading assignments");
         var scope = await ScopeModel.LoadAsync(_settings, _source, _state, cancellationToken);
+        await LoadAppRolesAsync(scope, cancellationToken);
 
         Report("reading users");
         var users = new Dictionary<string, SourceObject>(StringComparer.Ordinal);

@@ -17,11 +17,29 @@ internal sealed class ScopeModel
     private MembershipModel? _memberships;
     private HashSet<string>? _effectiveGroups;
 
-    private ScopeModel(JobSettings settings, Dictionary<string, SourceObjectType> current, Dictionary<string, SourceObjectType> previous)
+    private ScopeModel(JobSettings settings, Dictionary<string, SourceObjectType> current, Dictionary<string, SourceObjectType> previous,
+        IReadOnlyList<AppRoleAssignmentRef> assignments)
     {
         _settings = settings;
         _current = current;
         _previous = previous;
+        _rolesByPrincipal = assignments.GroupBy(a => a.PrincipalId, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(a => a.AppRoleId).ToArray(), StringComparer.Ordinal);
+    }
+
+    private readonly Dictionary<string, string[]> _rolesByPrincipal;
+
+    /// <summary>
+    /// The app roles a user holds through the app's assignments: their own and those of the groups they are a direct
+    /// member of (their group memberships must be loaded).
+    /// </summary>
+    public IEnumerable<string> RoleIdsOf(string userId)
+    {
+        if (_rolesByPrincipal.TryGetValue(userId, out var own))
+            foreach (var role in own) yield return role;
+        foreach (var group in _memberships!.GroupsOf(userId))
+            if (_rolesByPrincipal.TryGetValue(group, out var inherited))
+                foreach (var role in inherited) yield return role;
     }
 
     public bool All => _settings.Scope == ProvisioningScope.AllUsersAndGroups;
@@ -33,12 +51,12 @@ internal sealed class ScopeModel
     public static async Task<ScopeModel> LoadAsync(JobSettings settings, ISourceDirectory source, JobState state, CancellationToken cancellationToken)
     {
         if (settings.Scope == ProvisioningScope.AllUsersAndGroups)
-            return new ScopeModel(settings, new(StringComparer.Ordinal), new(StringComparer.Ordinal));
+            return new ScopeModel(settings, new(StringComparer.Ordinal), new(StringComparer.Ordinal), []);
         var result = await source.GetAssignmentsAsync(settings.ServicePrincipalId!, cancellationToken);
         if (result.Error is { } error) throw new CycleFailure(error.Code, error.Message, fromTarget: false);
         var current = new Dictionary<string, SourceObjectType>(StringComparer.Ordinal);
         foreach (var assignment in result.Value!) current[assignment.PrincipalId] = assignment.PrincipalType;
-        return new ScopeModel(settings, current, await state.AssignmentsAsync(cancellationToken));
+        return new ScopeModel(settings, current, await state.AssignmentsAsync(cancellationToken), result.Value!);
     }
 
     public void Bind(MembershipModel memberships) => _memberships = memberships;

@@ -43,6 +43,9 @@ internal sealed class WorkItem
 
     public bool Staged { get; set; }
 
+    /// <summary>The user's app role assignments for <c>[appRoleAssignments]</c>, when a mapping reads them.</summary>
+    public ExpressionValue AppRoles { get; set; }
+
     /// <summary>Whether a write was sent for the object in this cycle.</summary>
     public bool Attempted { get; set; }
     public int Depth { get; set; }
@@ -87,6 +90,7 @@ internal sealed class WorkItem
         if (Source is not null)
             foreach (var (name, value) in Source.Attributes) bag[name] = value;
         bag["objectId"] = ExpressionValue.FromString(Id);
+        if (!AppRoles.IsNull) bag["appRoleAssignments"] = AppRoles;
         bag["IsSoftDeleted"] = ExpressionValue.FromBoolean(Decision is Decision.Disable or Decision.Delete);
         return bag;
     }

@@ -350,6 +350,22 @@ public sealed class GraphSource : ISourceDirectory
     }
 
     /// <inheritdoc />
+    public async Task<SourceResult<IReadOnlyList<AppRole>>> GetAppRolesAsync(string servicePrincipalId, CancellationToken cancellationToken)
+    {
+        using var answer = await GetAsync($"{_base}/servicePrincipals/{Uri.EscapeDataString(servicePrincipalId)}?$select=id,appRoles",
+            GraphOperation.ReadServicePrincipals, delta: false, cancellationToken);
+        if (answer.Error is { } error) return SourceResult<IReadOnlyList<AppRole>>.Fail(error);
+        if (answer.Failure is { } failure)
+            return SourceResult<IReadOnlyList<AppRole>>.Fail(GraphFailures.ToError(failure, GraphOperation.ReadServicePrincipals, _settings.ClientId));
+        var roles = new List<AppRole>();
+        if (answer.Body is { } body && body.RootElement.TryGetProperty("appRoles", out var appRoles) && appRoles.ValueKind == JsonValueKind.Array)
+            foreach (var role in appRoles.EnumerateArray())
+                if (Text(role, "id") is { } id)
+                    roles.Add(new AppRole(id, Text(role, "value"), Text(role, "displayName")));
+        return SourceResult<IReadOnlyList<AppRole>>.Ok(roles);
+    }
+
+    /// <inheritdoc />
     public async Task<SourceResult<string?>> DefaultDomainAsync(CancellationToken cancellationToken)
     {
         string? domain = null;

@@ -92,6 +92,9 @@ public sealed class SourceObject
 /// <summary>An app role assignment of the job's enterprise app: a user or a group assigned to it.</summary>
 public sealed record AppRoleAssignmentRef(string PrincipalId, SourceObjectType PrincipalType, string AppRoleId, string? PrincipalDisplayName);
 
+/// <summary>An app role the enterprise app defines: its id, the value it sends, and its display name.</summary>
+public sealed record AppRole(string Id, string? Value, string? DisplayName);
+
 /// <summary>The outcome of one call to the directory: a value, or the error that stopped it.</summary>
 public readonly record struct SourceResult<T>(T? Value, SourceError? Error)
 {
@@ -145,6 +148,9 @@ public interface ISourceDirectory : IAsyncDisposable
 
     /// <summary>The service principal's app role assignments (<c>appRoleAssignedTo</c>), every page.</summary>
     Task<SourceResult<IReadOnlyList<AppRoleAssignmentRef>>> GetAssignmentsAsync(string servicePrincipalId, CancellationToken cancellationToken);
+
+    /// <summary>The app roles the service principal defines (<c>appRoles</c>), for <c>[appRoleAssignments]</c> in mappings.</summary>
+    Task<SourceResult<IReadOnlyList<AppRole>>> GetAppRolesAsync(string servicePrincipalId, CancellationToken cancellationToken);
 
     /// <summary>The service principal's id from its id, its appId or its display name; null when there is none.</summary>
     Task<SourceResult<string?>> FindServicePrincipalAsync(string idAppIdOrName, CancellationToken cancellationToken);

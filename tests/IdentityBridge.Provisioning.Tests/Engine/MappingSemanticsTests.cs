@@ -90,3 +90,35 @@ public sealed class MappingSemanticsTests(ProvisioningWorld world) : IClassFixtu
         Assert.Equal(StatusCodes.Quarantine, stored.Status.Code);
     }
 }
+
+public sealed class AppRoleMappingTests(ProvisioningWorld world) : IClassFixture<ProvisioningWorld>
+{
+    [Fact]
+    public async Task app_roles_assigned_directly_or_through_a_group_reach_the_app_role_functions()
+    {
+        var tenant = world.Tenant;
+        var s = tenant.NewScope();
+        var approver = Guid.NewGuid().ToString();
+        var viewer = Guid.NewGuid().ToString();
+        var (app, _) = await tenant.CreateServicePrincipalAsync(s + "app", approver, viewer);
+        var ann = await tenant.CreateUserAsync(s + "ann");
+        var bob = await tenant.CreateUserAsync(s + "bob");
+        var group = await tenant.CreateGroupAsync(s + "Viewers");
+        await tenant.AddMemberAsync(group, bob);
+        await tenant.AssignAsync(app, ann, approver);
+        await tenant.AssignAsync(app, group, viewer);
+        var schema = Schemas.WithUserMapping("title", mapping => mapping["source"] = new System.Text.Json.Nodes.JsonObject
+        {
+            ["expression"] = "SingleAppRoleAssignment([appRoleAssignments])",
+            ["name"] = "SingleAppRoleAssignment",
+            ["type"] = "Function",
+            ["parameters"] = new System.Text.Json.Nodes.JsonArray(),
+        });
+        var job = await world.Host.Jobs.CreateAsync(world.Definition(s + "job", app) with { Schema = schema });
+
+        Assert.Equal("Succeeded", (await world.SyncAsync(job)).State);
+        string Title(JsonElement user) => user.GetProperty("title").GetString()!;
+        Assert.Equal("role-" + approver[..8], Title((await world.Instance.ListAsync("sys_user", "user_name=" + TenantServer.Upn(s + "ann"))).Single()));
+        Assert.Equal("role-" + viewer[..8], Title((await world.Instance.ListAsync("sys_user", "user_name=" + TenantServer.Upn(s + "bob"))).Single()));
+    }
+}
