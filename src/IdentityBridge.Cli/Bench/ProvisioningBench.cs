@@ -169,16 +169,14 @@ internal sealed partial class ProvisioningBench(ProvisioningBenchOptions options
     /// </summary>
     private sealed class World : IAsyncDisposable
     {
-        private World(ProvisioningBench bench, TenantApp tenant, InstanceApp instance, Store state, ProvisioningEngine engine,
-            JobStore jobs, CycleInstruments instruments, HttpClient graph, HttpClient table, string certificateSha256,
+        private World(ProvisioningBench bench, TenantApp tenant, InstanceApp instance, ProvisioningHost host,
+            CycleInstruments instruments, HttpClient graph, HttpClient table, string certificateSha256,
             (string Id, string Secret) reader, string domain)
         {
             Bench = bench;
             Tenant = tenant;
             Instance = instance;
-            State = state;
-            Engine = engine;
-            Jobs = jobs;
+            Host = host;
             Instruments = instruments;
             Graph = graph;
             Table = table;
@@ -190,9 +188,10 @@ internal sealed partial class ProvisioningBench(ProvisioningBenchOptions options
         public ProvisioningBench Bench { get; }
         public TenantApp Tenant { get; }
         public InstanceApp Instance { get; }
-        public Store State { get; }
-        public ProvisioningEngine Engine { get; }
-        public JobStore Jobs { get; }
+        public ProvisioningHost Host { get; }
+        public Store State => Host.Store;
+        public ProvisioningEngine Engine => Host.Engine;
+        public JobStore Jobs => Host.Jobs;
         public CycleInstruments Instruments { get; }
         /// <summary>Graph as the admin app, pinned to the tenant's certificate, with a token.</summary>
         public HttpClient Graph { get; }
@@ -210,7 +209,7 @@ internal sealed partial class ProvisioningBench(ProvisioningBenchOptions options
             var tenant = await TenantApp.StartAsync(TenantOptionsFor(tenantStore) with { Certificate = certificate.Certificate },
                 ErrorsOnly, cancellationToken);
             InstanceApp? instance = null;
-            Store? state = null;
+            ProvisioningHost? host = null;
             try
             {
                 instance = await InstanceApp.StartAsync(instanceStore.Instance with { AdminPassword = bench._adminPassword }, ErrorsOnly, cancellationToken);
@@ -244,25 +243,25 @@ internal sealed partial class ProvisioningBench(ProvisioningBenchOptions options
                     Convert.ToBase64String(Encoding.UTF8.GetBytes("admin:" + bench._adminPassword)));
                 table.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
 
-                // The engine as ProvisioningHost opens it, with the source, connector and log sink wrapped to be timed.
+                // The provisioning part as users open it, with the source, connector and log sink wrapped to be timed.
                 var directory = stateStore.DataDirectory!;
-                Directory.CreateDirectory(directory);
-                state = await Store.OpenAsync(new StoreOptions { SqlitePath = ProvisioningHost.DatabasePath(directory) },
-                    [.. ProvisioningTables.All, .. ProvisioningLogTables.All], cancellationToken);
-                var jobs = new JobStore(state, SecretProtector.Load(Path.Combine(directory, "provisioning.key"), null));
                 var instruments = new CycleInstruments();
-                var engine = new ProvisioningEngine(jobs, instruments.Wrap(new ProvisioningLogStore(state)),
-                    job => instruments.Wrap(new GraphSource(ProvisioningHost.SourceSettingsOf(job))),
-                    job => instruments.Wrap(new ServiceNowConnector(ProvisioningHost.TargetSettingsOf(job))));
+                host = await ProvisioningHost.OpenAsync(new ProvisioningOptions
+                {
+                    DataDirectory = directory,
+                    Sources = job => instruments.Wrap(new GraphSource(ProvisioningHost.SourceSettingsOf(job))),
+                    Targets = job => instruments.Wrap(new ServiceNowConnector(ProvisioningHost.TargetSettingsOf(job))),
+                    LogSink = instruments.Wrap,
+                }, cancellationToken);
                 var domain = await Commands.TenantCommand.DefaultDomainAsync(tenant.Directory, cancellationToken);
                 bench.Out.MarkupLine($"  Tenant on {Markup.Escape(baseUrl)} (HTTPS), instance on {Markup.Escape(instance.Addresses[0])}, " +
                                          $"provisioning store {Markup.Escape(ProvisioningHost.DatabasePath(directory))}.");
-                return new World(bench, tenant, instance, state, engine, jobs, instruments, graph, table, certificate.Sha256Thumbprint,
+                return new World(bench, tenant, instance, host, instruments, graph, table, certificate.Sha256Thumbprint,
                     (reader.Application.AppId, reader.Secret.SecretText), domain);
             }
             catch
             {
-                if (state is not null) await state.DisposeAsync();
+                if (host is not null) await host.DisposeAsync();
                 if (instance is not null) await instance.DisposeAsync();
                 await tenant.DisposeAsync();
                 throw;
@@ -306,7 +305,7 @@ internal sealed partial class ProvisioningBench(ProvisioningBenchOptions options
         {
             Graph.Dispose();
             Table.Dispose();
-            await State.DisposeAsync();
+            await Host.DisposeAsync();
             await Instance.DisposeAsync();
             await Tenant.DisposeAsync();
         }
