@@ -49,15 +49,7 @@ internal sealed partial class CycleRun
             await FetchAsync(SourceObjectType.User, missing, _users.SourceAttributes, round, cancellationToken);
         }
 
-        var items = new List<WorkItem>(ids.Count);
-        foreach (var id in ids)
-        {
-            round.TryGetValue(id, out var source);
-            links.TryGetValue(id, out var link);
-            var item = new WorkItem { Type = SourceObjectType.User, Id = id, Source = source, Link = link, Started = Stopwatch.GetTimestamp() };
-            DecideUser(item, scope, effective, initial);
-            if (item.Decision != Decision.Skip || item.LogSkip || _options.Explain) items.Add(item);
-        }
+        var items = Decide(SourceObjectType.User, ids, round, links, item => DecideUser(item, scope, effective, initial), everyAnswer: false);
         ComputeDepths(items);
         return items;
     }
@@ -83,13 +75,29 @@ internal sealed partial class CycleRun
             var missing = ids.Where(id => !round.TryGetValue(id, out var o) || (o.Removal == RemovalKind.None && !o.Complete)).ToList();
             await FetchAsync(SourceObjectType.Group, missing, _groups!.SourceAttributes, round, cancellationToken);
         }
-        var items = new List<WorkItem>(ids.Count);
+        return Decide(SourceObjectType.Group, ids, round, links, item => DecideGroup(item, scope, initial), everyAnswer: false);
+    }
+
+    /// <summary>
+    /// A work item per object with its decision. Silent skips are left out, unless every object must answer (on
+    /// demand) or the run explains itself.
+    /// </summary>
+    private List<WorkItem> Decide(SourceObjectType type, IEnumerable<string> ids, IReadOnlyDictionary<string, SourceObject> objects,
+        IReadOnlyDictionary<string, Link> links, Action<WorkItem> decide, bool everyAnswer)
+    {
+        var items = new List<WorkItem>();
         foreach (var id in ids)
         {
-            round.TryGetValue(id, out var source);
-            links.TryGetValue(id, out var link);
-            var item = new WorkItem { Type = SourceObjectType.Group, Id = id, Source = source, Link = link, Started = Stopwatch.GetTimestamp() };
-            DecideGroup(item, scope, initial);
+            var item = new WorkItem
+            {
+                Type = type,
+                Id = id,
+                Source = objects.GetValueOrDefault(id),
+                Link = links.GetValueOrDefault(id),
+                Started = Stopwatch.GetTimestamp(),
+            };
+            decide(item);
+            if (everyAnswer) item.LogSkip = true;
             if (item.Decision != Decision.Skip || item.LogSkip || _options.Explain) items.Add(item);
         }
         return items;

@@ -315,7 +315,7 @@ internal sealed partial class CycleRun
             modified.Add(new ModifiedProperty(attribute.Name, null, value.Result.Redacted ? "[Redact]" : wire));
         }
         if (plan.WritesActive && values.TryGetValue("active", out var active) && !values.ContainsKey("locked_out"))
-            values["locked_out"] = Booleans.IsTrue(active) ? "false" : "true";
+            values["locked_out"] = Booleans.LockedOutFor(active);
         Interlocked.Increment(ref _exports);
         if (_options.DryRun)
         {
@@ -371,8 +371,8 @@ internal sealed partial class CycleRun
         }
         if (plan.WritesActive && changes.TryGetValue("active", out var active))
         {
-            var lockedOut = Booleans.IsTrue(active) ? "false" : "true";
-            if (!SameValue(new TargetAttribute(null!, TargetAttributeKind.Boolean, false), target["locked_out"], lockedOut))
+            var lockedOut = Booleans.LockedOutFor(active);
+            if (Booleans.IsTrue(target["locked_out"]) != Booleans.IsTrue(lockedOut))
             {
                 changes["locked_out"] = lockedOut;
                 modified.Add(new ModifiedProperty("locked_out", target["locked_out"], lockedOut));
@@ -602,4 +602,7 @@ internal static class Booleans
         (value.Equals("true", StringComparison.OrdinalIgnoreCase) || value == "1" || value.Equals("yes", StringComparison.OrdinalIgnoreCase));
 
     public static string ToWire(string? value) => IsTrue(value) ? "true" : "false";
+
+    /// <summary>ServiceNow's <c>locked_out</c> that goes with an <c>active</c> value: the opposite (spec 1.4).</summary>
+    public static string LockedOutFor(string? active) => IsTrue(active) ? "false" : "true";
 }

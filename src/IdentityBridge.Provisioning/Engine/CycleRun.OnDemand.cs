@@ -81,17 +81,12 @@ internal sealed partial class CycleRun
         var links = await _state.LinksAsync(type, objects.Keys, cancellationToken);
         await memberships.EnsureMembersAsync(objects.Keys, cancellationToken);
         var effective = await scope.EffectiveGroupsAsync(cancellationToken);
-        var items = new List<WorkItem>();
-        foreach (var (id, source) in objects)
+        // On demand always answers, even when there is nothing to do.
+        var items = Decide(type, objects.Keys, objects, links, item =>
         {
-            links.TryGetValue(id, out var link);
-            var item = new WorkItem { Type = type, Id = id, Source = source, Link = link, Started = System.Diagnostics.Stopwatch.GetTimestamp() };
             if (type == SourceObjectType.User) DecideUser(item, scope, effective, initial: false);
             else DecideGroup(item, scope, initial: false);
-            // On demand always answers, even when there is nothing to do.
-            item.LogSkip = true;
-            items.Add(item);
-        }
+        }, everyAnswer: true);
         ComputeDepths(items);
         return items;
     }

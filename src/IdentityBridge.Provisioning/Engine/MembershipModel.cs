@@ -124,9 +124,7 @@ internal sealed class MembershipModel
         if (_everything) return;
         var missing = groupIds.Where(_loadedGroups.Add).ToList();
         if (missing.Count == 0) return;
-        foreach (var membership in await _state.MembershipsOfGroupsAsync(missing, cancellationToken))
-            if (Get(membership.GroupId, membership.MemberId) is null && !Removed.Any(r => r.GroupId == membership.GroupId && r.MemberId == membership.MemberId))
-                Put(membership);
+        PutUnlessEnded(await _state.MembershipsOfGroupsAsync(missing, cancellationToken));
     }
 
     /// <summary>Loads the memberships of these members from the store, unless they are known already.</summary>
@@ -135,9 +133,15 @@ internal sealed class MembershipModel
         if (_everything) return;
         var missing = memberIds.Where(_loadedMembers.Add).ToList();
         if (missing.Count == 0) return;
-        var removed = Removed.Select(r => (r.GroupId, r.MemberId)).ToHashSet();
-        foreach (var membership in await _state.MembershipsOfMembersAsync(missing, cancellationToken))
-            if (Get(membership.GroupId, membership.MemberId) is null && !removed.Contains((membership.GroupId, membership.MemberId)))
+        PutUnlessEnded(await _state.MembershipsOfMembersAsync(missing, cancellationToken));
+    }
+
+    /// <summary>Adds stored memberships not known yet, except those this cycle saw end.</summary>
+    private void PutUnlessEnded(IEnumerable<Membership> stored)
+    {
+        var ended = Removed.Select(r => (r.GroupId, r.MemberId)).ToHashSet();
+        foreach (var membership in stored)
+            if (Get(membership.GroupId, membership.MemberId) is null && !ended.Contains((membership.GroupId, membership.MemberId)))
                 Put(membership);
     }
 

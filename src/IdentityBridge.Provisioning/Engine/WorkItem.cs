@@ -63,8 +63,6 @@ internal sealed class WorkItem
     public long Started { get; set; }
     public string DisplayName => Source?.DisplayName ?? DisplayNameKept ?? Link?.SourceName ?? Id;
 
-    public bool SoftDeleted => Decision == Decision.Disable;
-
     /// <summary>
     /// Drops what only the export needed (source attributes, values, steps, the target record) once the entry is
     /// written, so a cycle over 100,000 users does not hold them all until it ends.
@@ -102,9 +100,6 @@ internal sealed class WorkItem
 /// <summary>One mapping's value for one object.</summary>
 internal sealed record ComputedValue(TargetAttribute Attribute, EvaluationResult Result)
 {
-    /// <summary>The text to send (for lookups and links, the resolved sys_id once known).</summary>
-    public string? Wire { get; set; }
-
     /// <summary>The value before resolution (a department name, a manager's object id).</summary>
     public string? SourceText => Result.Value.Text;
 }

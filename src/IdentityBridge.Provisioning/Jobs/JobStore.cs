@@ -92,10 +92,8 @@ public sealed class JobStore(Store store, SecretProtector secrets)
         var problems = new List<string>();
         if (string.IsNullOrWhiteSpace(definition.Name) || definition.Name.Length > 100 || definition.Name.Any(char.IsControl))
             problems.Add("Give the job a name of 1 to 100 printable characters.");
-        if (!Uri.TryCreate(definition.Source.GraphUrl, UriKind.Absolute, out var graph) || graph.Scheme is not ("https" or "http"))
-            problems.Add("The source needs the Graph URL with its version, such as https://graph.microsoft.com/v1.0.");
-        else if (graph.Scheme == "http" && !graph.IsLoopback)
-            problems.Add("The Graph URL must use https (http is accepted only on loopback).");
+        CheckUrl(definition.Source.GraphUrl, "The source needs the Graph URL with its version, such as https://graph.microsoft.com/v1.0.",
+            "The Graph URL", problems);
         if (!Guid.TryParse(definition.Source.TenantId, out _)) problems.Add("The source's tenant id must be a GUID.");
         if (string.IsNullOrWhiteSpace(definition.Source.ClientId)) problems.Add("The source needs the app's client id.");
         if (string.IsNullOrEmpty(definition.Source.ClientSecret)) problems.Add("The source needs the app's client secret.");
@@ -110,10 +108,8 @@ public sealed class JobStore(Store store, SecretProtector secrets)
                 problems.Add(e.Message);
             }
         }
-        if (!Uri.TryCreate(definition.Target.InstanceUrl, UriKind.Absolute, out var instance) || instance.Scheme is not ("https" or "http"))
-            problems.Add("The target needs the instance URL, such as https://dev12345.service-now.com.");
-        else if (instance.Scheme == "http" && !instance.IsLoopback)
-            problems.Add("The instance URL must use https (http is accepted only on loopback).");
+        CheckUrl(definition.Target.InstanceUrl, "The target needs the instance URL, such as https://dev12345.service-now.com.",
+            "The instance URL", problems);
         switch (definition.Target.Authentication)
         {
             case "basic":
@@ -151,6 +147,13 @@ public sealed class JobStore(Store store, SecretProtector secrets)
                 problems.AddRange(SchemaCompiler.Validate(read.Schema).Select(p => $"Schema {p.Path}: {p.Message}"));
         }
         return problems;
+    }
+
+    /// <summary>An absolute http(s) URL, and https unless it is loopback: secrets travel to it.</summary>
+    private static void CheckUrl(string text, string missing, string what, List<string> problems)
+    {
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || url.Scheme is not ("https" or "http")) problems.Add(missing);
+        else if (url.Scheme == "http" && !url.IsLoopback) problems.Add($"{what} must use https (http is accepted only on loopback).");
     }
 
     public async Task<JobRecord?> FindAsync(string nameOrJobId, CancellationToken cancellationToken = default)

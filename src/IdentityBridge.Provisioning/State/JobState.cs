@@ -95,15 +95,6 @@ internal sealed class JobState(Store store, string job)
             .Select(ReadLink).ToDictionary(l => l.SourceId, StringComparer.Ordinal);
     }
 
-    /// <summary>A link by source display name (a UPN or a group name), for on-demand runs and explanations.</summary>
-    public async Task<Link?> LinkByNameAsync(SourceObjectType type, string name, CancellationToken cancellationToken)
-    {
-        var rows = await AllAsync(ProvisioningTables.Link, [
-            new QueryCondition("object_type", QueryOperator.Equals, TypeName(type)),
-            new QueryCondition("source_name", QueryOperator.Equals, name)], cancellationToken);
-        return rows.Count == 1 ? ReadLink(rows[0]) : null;
-    }
-
     private static Membership ReadMember(RecordRow row) =>
         new(row["group_id"]!, row["member_id"]!, ParseType(row["member_type"]), string.IsNullOrEmpty(row["target_id"]) ? null : row["target_id"]);
 
@@ -145,10 +136,6 @@ internal sealed class JobState(Store store, string job)
 
     public async Task<List<PendingReference>> PendingReferencesToAsync(IEnumerable<string> referencedIds, CancellationToken cancellationToken) =>
         (await InAsync(ProvisioningTables.PendingReference, "referenced_id", referencedIds, cancellationToken))
-        .Select(r => new PendingReference(ParseType(r["object_type"]), r["source_id"]!, r["attribute"]!, r["referenced_id"]!)).ToList();
-
-    public async Task<List<PendingReference>> AllPendingReferencesAsync(CancellationToken cancellationToken) =>
-        (await AllAsync(ProvisioningTables.PendingReference, [], cancellationToken))
         .Select(r => new PendingReference(ParseType(r["object_type"]), r["source_id"]!, r["attribute"]!, r["referenced_id"]!)).ToList();
 
     public async Task<Dictionary<string, SourceObjectType>> AssignmentsAsync(CancellationToken cancellationToken) =>
