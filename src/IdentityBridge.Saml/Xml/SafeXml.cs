@@ -1,0 +1,98 @@
+using System.Xml;
+
+namespace IdentityBridge.Saml.Xml;
+
+/// <summary>Why a document was refused before any SAML rule looked at it.</summary>
+public sealed class SamlXmlException(string code, string message, Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>A stable reason code (see <see cref="SafeXml"/>).</summary>
+    public string Code { get; } = code;
+}
+
+/// <summary>
+/// The one way SAML XML is parsed. A document with any DOCTYPE is refused outright, whatever it declares: DTDs carry
+/// entity expansion (billion laughs), external entities (XXE), DTD-declared IDs that change what a signature
+/// reference points at, and the DOCTYPE/CDATA parser-differential of ruby-saml CVE-2025-25291 (spec/saml.md 2.2).
+/// Nothing is fetched while parsing, and processing instructions are refused. Whitespace is preserved, because
+/// signatures are computed over it. The same parsed tree is then verified and read, never a second parse.
+/// </summary>
+public static class SafeXml
+{
+    public const string DoctypeCode = "DOCTYPE_FORBIDDEN";
+    public const string MalformedCode = "MALFORMED_XML";
+    public const string TooLargeCode = "MESSAGE_TOO_LARGE";
+    public const string ProcessingInstructionCode = "PROCESSING_INSTRUCTION_FORBIDDEN";
+
+    /// <summary>The largest document accepted, in characters, unless a caller asks for less.</summary>
+    public const int DefaultMaxCharacters = 1024 * 1024;
+
+    public static XmlDocument Load(byte[] bytes, int maxCharacters = DefaultMaxCharacters)
+    {
+        if (bytes.Length > maxCharacters * 4L)
+            throw new SamlXmlException(TooLargeCode, $"The message is {bytes.Length} bytes, more than the {maxCharacters} characters allowed.");
+        using var stream = new MemoryStream(bytes, writable: false);
+        return Load(XmlReader.Create(stream, Settings(maxCharacters)));
+    }
+
+    public static XmlDocument Load(string xml, int maxCharacters = DefaultMaxCharacters)
+    {
+        if (xml.Length > maxCharacters)
+            throw new SamlXmlException(TooLargeCode, $"The message is {xml.Length} characters, more than the {maxCharacters} allowed.");
+        return Load(XmlReader.Create(new StringReader(xml), Settings(maxCharacters)));
+    }
+
+    private static XmlReaderSettings Settings(int maxCharacters) => new()
+    {
+        DtdProcessing = DtdProcessing.Prohibit,
+        XmlResolver = null,
+        MaxCharactersInDocument = maxCharacters,
+        MaxCharactersFromEntities = 0,
+        IgnoreProcessingInstructions = false,
+        IgnoreComments = false,
+        IgnoreWhitespace = false,
+        CloseInput = true,
+    };
+
+    private static XmlDocument Load(XmlReader reader)
+    {
+        using (reader)
+        {
+            var document = new XmlDocument { PreserveWhitespace = true, XmlResolver = null };
+            try
+            {
+                document.Load(reader);
+            }
+            catch (XmlException e) when (e.Message.Contains("DTD", StringComparison.OrdinalIgnoreCase) ||
+                                         e.Message.Contains("DOCTYPE", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new SamlXmlException(DoctypeCode, "The message contains a DOCTYPE declaration, which SAML messages never need and which is refused.", e);
+            }
+            catch (XmlException e) when (e.Message.Contains("MaxCharactersInDocument", StringComparison.Ordinal) ||
+                                         e.Message.Contains("maximum", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new SamlXmlException(TooLargeCode, "The message is larger than allowed.", e);
+            }
+            catch (XmlException e)
+            {
+                throw new SamlXmlException(MalformedCode, $"The message is not well-formed XML: {e.Message}", e);
+            }
+            if (document.DocumentType is not null)
+                throw new SamlXmlException(DoctypeCode, "The message contains a DOCTYPE declaration, which is refused.");
+            if (document.DocumentElement is null)
+                throw new SamlXmlException(MalformedCode, "The message has no root element.");
+            if (HasProcessingInstruction(document))
+                throw new SamlXmlException(ProcessingInstructionCode, "The message contains a processing instruction, which SAML messages never carry.");
+            return document;
+        }
+    }
+
+    private static bool HasProcessingInstruction(XmlNode node)
+    {
+        for (var child = node.FirstChild; child is not null; child = child.NextSibling)
+        {
+            if (child.NodeType == XmlNodeType.ProcessingInstruction) return true;
+            if (child.HasChildNodes && HasProcessingInstruction(child)) return true;
+        }
+        return false;
+    }
+}
