@@ -20,6 +20,8 @@ public sealed class ResponseValidator(IIdentityProviderResolver resolver, IRepla
     /// <summary>The largest SAMLResponse form value accepted, in base64 characters.</summary>
     public const int MaxEncodedLength = 512 * 1024;
 
+    private readonly PublicKeyCache _keys = new();
+
     /// <summary>
     /// Validates the base64 SAMLResponse value of an HTTP-POST. Never throws for bad input: every problem is in the
     /// result. <paramref name="receivedAt"/> is the absolute URL it was posted to, as this service provider names it.
@@ -115,7 +117,7 @@ public sealed class ResponseValidator(IIdentityProviderResolver resolver, IRepla
                     "Could not find a digital signature: neither the response nor the assertion is signed.");
             if (responseSignature is not null)
             {
-                var outcome = SignatureCheck.Check(responseSignature, response, trust);
+                var outcome = SignatureCheck.Check(responseSignature, response, trust, _keys);
                 run.AddAll(outcome.Problems);
                 responseSigned = outcome.Verified;
                 verifiedWith ??= outcome.Certificate;
@@ -123,7 +125,7 @@ public sealed class ResponseValidator(IIdentityProviderResolver resolver, IRepla
             }
             if (assertionSignature is not null)
             {
-                var outcome = SignatureCheck.Check(assertionSignature, assertion!, trust);
+                var outcome = SignatureCheck.Check(assertionSignature, assertion!, trust, _keys);
                 run.AddAll(outcome.Problems);
                 assertionSigned = outcome.Verified;
                 verifiedWith = outcome.Certificate ?? verifiedWith;
@@ -214,7 +216,8 @@ public sealed class ResponseValidator(IIdentityProviderResolver resolver, IRepla
 
         var sessionIndex = authn?.GetAttributeNode("SessionIndex")?.Value;
         var classRef = authn is null ? null
-            : authn.GetElementsByTagName("AuthnContextClassRef", SamlNames.Assertion).Cast<XmlElement>().FirstOrDefault()?.InnerText.Trim();
+            : (XmlSigner.FirstChild(authn, "AuthnContext", SamlNames.Assertion) is { } context
+                ? XmlSigner.FirstChild(context, "AuthnContextClassRef", SamlNames.Assertion)?.InnerText.Trim() : null);
         return run.Result(new ValidatedAssertion
         {
             RecordId = trust.RecordId,
@@ -263,9 +266,8 @@ public sealed class ResponseValidator(IIdentityProviderResolver resolver, IRepla
         }
         else if (direct.Count == 1) assertion = direct[0];
 
-        var allAssertions = document.GetElementsByTagName("Assertion", SamlNames.Assertion).Cast<XmlElement>()
-            .Concat(document.GetElementsByTagName("EncryptedAssertion", SamlNames.Assertion).Cast<XmlElement>());
-        foreach (var misplaced in allAssertions.Where(a => a.ParentNode != response))
+        var walk = DocumentWalk.Of(document.DocumentElement!);
+        foreach (var misplaced in walk.Assertions.Where(a => a.ParentNode != response))
         {
             run.Fail(ValidationCodes.AssertionMisplaced,
                 $"An assertion appears inside {((XmlElement)misplaced.ParentNode!).Name}; only one assertion, directly in the response, is accepted.",
@@ -273,7 +275,7 @@ public sealed class ResponseValidator(IIdentityProviderResolver resolver, IRepla
             sound = false;
         }
 
-        foreach (var signature in document.GetElementsByTagName("Signature", SamlNames.DSig).Cast<XmlElement>().ToList())
+        foreach (var signature in walk.Signatures)
             if (!InItsPlace(signature, response, assertion))
             {
                 run.Fail(ValidationCodes.SignatureMisplaced,
@@ -282,20 +284,13 @@ public sealed class ResponseValidator(IIdentityProviderResolver resolver, IRepla
                 sound = false;
             }
 
-        foreach (var id in DuplicateIds(document))
+        foreach (var id in walk.DuplicateIds)
         {
             run.Fail(ValidationCodes.DuplicateId, $"The ID '{id}' appears more than once (as ID, Id or id).", id);
             sound = false;
         }
         return sound;
     }
-
-    /// <summary>Every value carried by more than one attribute spelled ID, Id or id, in any namespace.</summary>
-    private static IEnumerable<string> DuplicateIds(XmlDocument document) =>
-        document.GetElementsByTagName("*").Cast<XmlElement>()
-            .SelectMany(e => e.Attributes.Cast<XmlAttribute>().Where(a => a.LocalName is "ID" or "Id" or "id").Select(a => a.Value))
-            .GroupBy(v => v, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key);
-
     private static bool InItsPlace(XmlElement signature, XmlElement response, XmlElement? assertion)
     {
         if (signature.ParentNode is not XmlElement parent || (parent != response && parent != assertion)) return false;
@@ -310,18 +305,18 @@ public sealed class ResponseValidator(IIdentityProviderResolver resolver, IRepla
     private static bool CheckDecryptedAssertion(Run run, XmlDocument document, XmlElement assertion)
     {
         var sound = true;
-        if (assertion.GetElementsByTagName("Assertion", SamlNames.Assertion).Count > 0)
+        var inner = DocumentWalk.Of(assertion);
+        if (inner.Assertions.Count > 1)
         {
             run.Fail(ValidationCodes.AssertionMisplaced, "The decrypted assertion contains another assertion.");
             sound = false;
         }
-        var signatures = assertion.GetElementsByTagName("Signature", SamlNames.DSig).Cast<XmlElement>().ToList();
-        if (signatures.Any(s => s.ParentNode != assertion || XmlSigner.FirstChild(assertion, "Signature", SamlNames.DSig) != s))
+        if (inner.Signatures.Any(s => s.ParentNode != assertion || XmlSigner.FirstChild(assertion, "Signature", SamlNames.DSig) != s))
         {
             run.Fail(ValidationCodes.SignatureMisplaced, "A signature inside the decrypted assertion is out of place.");
             sound = false;
         }
-        foreach (var id in DuplicateIds(document))
+        foreach (var id in DocumentWalk.Of(document.DocumentElement!).DuplicateIds)
         {
             run.Fail(ValidationCodes.DuplicateId, $"The ID '{id}' appears more than once (as ID, Id or id).", id);
             sound = false;
@@ -574,18 +569,18 @@ public sealed class ResponseValidator(IIdentityProviderResolver resolver, IRepla
                 Fail(ValidationCodes.TooLarge, $"The SAMLResponse is {encoded.Length} characters, more than the {MaxEncodedLength} accepted.");
                 return null;
             }
-            var compact = new StringBuilder(encoded.Length);
-            foreach (var c in encoded)
-                if (c is not (' ' or '\t' or '\r' or '\n')) compact.Append(c);
+            // IdPs may wrap the base64 in lines; nothing else but those blanks is tolerated.
+            var compact = encoded.AsSpan().IndexOfAny(" \t\r\n") < 0 ? encoded
+                : string.Concat(encoded.Where(c => c is not (' ' or '\t' or '\r' or '\n')));
             var bytes = new byte[compact.Length * 3 / 4 + 3];
-            if (!Convert.TryFromBase64String(compact.ToString(), bytes, out var written))
+            if (!Convert.TryFromBase64String(compact, bytes, out var written))
             {
                 Fail(ValidationCodes.InvalidBase64, "The SAMLResponse is not valid base64.");
                 return null;
             }
             try
             {
-                return SafeXml.Load(bytes.AsSpan(0, written).ToArray());
+                return SafeXml.Load(new ArraySegment<byte>(bytes, 0, written));
             }
             catch (SamlXmlException e)
             {

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using System.Security.Cryptography.Xml;
 using System.Xml;
 using IdentityBridge.Saml.Xml;
 
@@ -25,7 +24,7 @@ internal static class SignatureCheck
     /// Checks the signature that is a child of <paramref name="signedParent"/>. The caller has already ensured the
     /// signature sits in its one allowed place and that no two elements of the document share an ID in any spelling.
     /// </summary>
-    public static SignatureOutcome Check(XmlElement signature, XmlElement signedParent, IdentityProviderTrust trust)
+    public static SignatureOutcome Check(XmlElement signature, XmlElement signedParent, IdentityProviderTrust trust, PublicKeyCache keys)
     {
         var problems = new List<ValidationProblem>();
         var what = signedParent.LocalName;
@@ -62,8 +61,9 @@ internal static class SignatureCheck
             Profile(ValidationCodes.SignatureProfile, $"expected exactly one Reference, found {references.Count}.");
             return new(false, null, problems);
         }
-        if (infoChildren.Any(c => !Is(c, "CanonicalizationMethod") && !Is(c, "SignatureMethod") && !Is(c, "Reference")))
-            Profile(ValidationCodes.SignatureProfile, "SignedInfo carries an unexpected element.");
+        if (infoChildren.Count != 3 || !Is(infoChildren[0], "CanonicalizationMethod") || !Is(infoChildren[1], "SignatureMethod"))
+            Profile(ValidationCodes.SignatureProfile, "SignedInfo must hold CanonicalizationMethod, SignatureMethod and one Reference, in that order.",
+                string.Join(", ", infoChildren.Select(c => c.Name)));
 
         var reference = references[0];
         var expectedUri = "#" + signedParent.GetAttribute("ID");
@@ -73,21 +73,26 @@ internal static class SignatureCheck
                 $"{what} signature: the reference must point at the signed element itself ({expectedUri}).", uri ?? "(no URI)"));
 
         var refChildren = ElementChildren(reference);
+        if (refChildren.Count != 3 || !Is(refChildren[0], "Transforms") || !Is(refChildren[1], "DigestMethod") || !Is(refChildren[2], "DigestValue"))
+            Profile(ValidationCodes.SignatureProfile, "the Reference must hold Transforms, DigestMethod and DigestValue, in that order.",
+                string.Join(", ", refChildren.Select(c => c.Name)));
+        // Exactly enveloped-signature then exclusive C14N, as every SAML signer writes them. Anything else (XSLT,
+        // XPath, a transform list that ends in a node-set and so falls back to inclusive C14N) is refused.
         var transforms = refChildren.FirstOrDefault(c => Is(c, "Transforms"));
-        if (transforms is not null)
-        {
-            var seen = new HashSet<string>();
-            foreach (var transform in ElementChildren(transforms))
-            {
-                var algorithm = transform.GetAttribute("Algorithm");
-                var allowed = Is(transform, "Transform") &&
-                              algorithm is SamlNames.EnvelopedSignature or SamlNames.ExclusiveC14N && seen.Add(algorithm) &&
-                              ElementChildren(transform).All(p => p.LocalName == "InclusiveNamespaces" && p.NamespaceURI == SamlNames.ExclusiveC14N);
-                if (!allowed)
-                    problems.Add(new(ValidationCodes.TransformForbidden,
-                        $"{what} signature: only the enveloped-signature and exclusive C14N transforms are allowed, once each.", algorithm));
-            }
-        }
+        var transformList = transforms is null ? [] : ElementChildren(transforms);
+        var transformsOk = transformList.Count == 2 &&
+                           transformList.All(t => Is(t, "Transform")) &&
+                           transformList[0].GetAttribute("Algorithm") == SamlNames.EnvelopedSignature &&
+                           ElementChildren(transformList[0]).Count == 0 &&
+                           transformList[1].GetAttribute("Algorithm") == SamlNames.ExclusiveC14N &&
+                           OnlyInclusiveNamespaces(transformList[1]);
+        if (!transformsOk)
+            problems.Add(new(ValidationCodes.TransformForbidden,
+                $"{what} signature: the transforms must be exactly enveloped-signature then exclusive C14N.",
+                string.Join(", ", transformList.Select(t => t.GetAttribute("Algorithm")))));
+        var canonicalization = infoChildren.FirstOrDefault(c => Is(c, "CanonicalizationMethod"));
+        if (canonicalization is not null && !OnlyInclusiveNamespaces(canonicalization))
+            problems.Add(new(ValidationCodes.TransformForbidden, $"{what} signature: the canonicalization method carries unexpected content."));
         var digestMethod = refChildren.FirstOrDefault(c => Is(c, "DigestMethod"))?.GetAttribute("Algorithm") ?? "";
         if (!StrongDigests.Contains(digestMethod) && !(digestMethod == SamlNames.Sha1 && trust.AllowSha1))
             problems.Add(new(ValidationCodes.AlgorithmForbidden, $"{what} signature: the digest algorithm is not allowed.", digestMethod));
@@ -100,29 +105,36 @@ internal static class SignatureCheck
         // or of a rolled-over key the record does not know yet, and ServiceNow reports it as such.
         var keyInfoCert = KeyInfoCertificate(children.FirstOrDefault(c => Is(c, "KeyInfo")), out var keyInfoError);
         if (keyInfoError is not null) Profile(ValidationCodes.SignatureProfile, keyInfoError);
-        if (keyInfoCert is not null && !trust.SigningCertificates.Any(c => c.RawDataMemory.Span.SequenceEqual(keyInfoCert.RawDataMemory.Span)))
+        if (keyInfoCert is not null && !trust.SigningCertificates.Any(c => c.RawDataMemory.Span.SequenceEqual(keyInfoCert)))
             problems.Add(new(ValidationCodes.CertificateMismatch,
-                $"Certificates don't match. Expect: {string.Join(" or ", trust.SigningCertificates.Select(Describe))}, actual: {Describe(keyInfoCert)}",
-                keyInfoCert.GetCertHashString(HashAlgorithmName.SHA256)));
-        keyInfoCert?.Dispose();
+                $"Certificates don't match. Expect: {string.Join(" or ", trust.SigningCertificates.Select(Describe))}, actual: {DescribeRaw(keyInfoCert)}",
+                Convert.ToHexString(SHA256.HashData(keyInfoCert))));
 
         if (problems.Count > 0) return new(false, null, problems);
 
+        // The digest of the signed element as it stands in this tree, the signature itself left out.
+        var digestValue = DecodeBase64(refChildren.FirstOrDefault(c => Is(c, "DigestValue"))?.InnerText);
+        var signatureValue = DecodeBase64(children.FirstOrDefault(c => Is(c, "SignatureValue"))?.InnerText);
+        if (digestValue is null || signatureValue is null)
+        {
+            Profile(ValidationCodes.SignatureProfile, "the DigestValue or SignatureValue is missing or not base64.");
+            return new(false, null, problems);
+        }
+        var digest = Hash(digestMethod, ExclusiveCanonicalizer.Canonicalize(signedParent, signature, PrefixList(transformList[1])));
+        if (!CryptographicOperations.FixedTimeEquals(digest, digestValue))
+        {
+            problems.Add(new(ValidationCodes.SignatureInvalid,
+                $"{what} signature: the digest does not match; the signed content was changed after signing.",
+                $"{what} {signedParent.GetAttribute("ID")}"));
+            return new(false, null, problems);
+        }
+        var signedBytes = ExclusiveCanonicalizer.Canonicalize(signedInfo, null, PrefixList(canonicalization!));
+        var hash = HashName(method);
         foreach (var certificate in trust.SigningCertificates)
         {
-            using var key = certificate.GetRSAPublicKey();
-            if (key is null) continue;
-            var signedXml = new SignedXml(signedParent);
-            try
-            {
-                signedXml.LoadXml(signature);
-                if (signedXml.CheckSignature(key)) return new(true, certificate, problems);
-            }
-            catch (CryptographicException e)
-            {
-                problems.Add(new(ValidationCodes.SignatureInvalid, $"{what} signature: {e.Message}"));
-                return new(false, null, problems);
-            }
+            var key = keys.PublicKey(certificate);
+            if (key is not null && key.VerifyData(signedBytes, signatureValue, hash, RSASignaturePadding.Pkcs1))
+                return new(true, certificate, problems);
         }
         problems.Add(new(ValidationCodes.SignatureInvalid,
             "SAML2ValidationError: Signature did not validate against the credential's key.",
@@ -130,26 +142,66 @@ internal static class SignatureCheck
         return new(false, null, problems);
     }
 
-    private static X509Certificate2? KeyInfoCertificate(XmlElement? keyInfo, out string? error)
+    private static bool OnlyInclusiveNamespaces(XmlElement method) =>
+        ElementChildren(method) is var list && list.Count <= 1 &&
+        list.All(p => p.LocalName == "InclusiveNamespaces" && p.NamespaceURI == SamlNames.ExclusiveC14N);
+
+    private static IReadOnlyCollection<string> PrefixList(XmlElement method) =>
+        ElementChildren(method).FirstOrDefault()?.GetAttribute("PrefixList")
+            .Split([' ', '\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries) ?? [];
+
+    private static byte[]? DecodeBase64(string? text)
+    {
+        if (text is null) return null;
+        var compact = new string(text.Where(c => !char.IsWhiteSpace(c)).ToArray());
+        var buffer = new byte[compact.Length * 3 / 4 + 3];
+        return compact.Length > 0 && Convert.TryFromBase64String(compact, buffer, out var written) ? buffer[..written] : null;
+    }
+
+    private static byte[] Hash(string digestMethod, byte[] data) => digestMethod switch
+    {
+        SamlNames.Sha1 => SHA1.HashData(data),
+        SamlNames.Sha384 => SHA384.HashData(data),
+        SamlNames.Sha512 => SHA512.HashData(data),
+        _ => SHA256.HashData(data),
+    };
+
+    private static HashAlgorithmName HashName(string signatureMethod) => signatureMethod switch
+    {
+        SamlNames.RsaSha1 => HashAlgorithmName.SHA1,
+        SamlNames.RsaSha384 => HashAlgorithmName.SHA384,
+        SamlNames.RsaSha512 => HashAlgorithmName.SHA512,
+        _ => HashAlgorithmName.SHA256,
+    };
+
+    /// <summary>The DER bytes of the KeyInfo certificate, compared as bytes: parsing it would cost more than the signature check.</summary>
+    private static byte[]? KeyInfoCertificate(XmlElement? keyInfo, out string? error)
     {
         error = null;
         if (keyInfo is null) return null;
-        var certificates = keyInfo.GetElementsByTagName("X509Certificate", SamlNames.DSig);
+        var certificates = ElementChildren(keyInfo).Where(d => Is(d, "X509Data"))
+            .SelectMany(d => ElementChildren(d).Where(c => Is(c, "X509Certificate"))).ToList();
         if (certificates.Count == 0) return null;
         if (certificates.Count > 1)
         {
             error = "KeyInfo carries more than one certificate.";
             return null;
         }
+        var bytes = DecodeBase64(certificates[0].InnerText);
+        if (bytes is null) error = "KeyInfo carries a certificate that is not base64.";
+        return bytes;
+    }
+
+    private static string DescribeRaw(byte[] der)
+    {
         try
         {
-            var text = new string(certificates[0]!.InnerText.Where(c => !char.IsWhiteSpace(c)).ToArray());
-            return X509CertificateLoader.LoadCertificate(Convert.FromBase64String(text));
+            using var certificate = X509CertificateLoader.LoadCertificate(der);
+            return Describe(certificate);
         }
-        catch (Exception e) when (e is FormatException or CryptographicException)
+        catch (CryptographicException)
         {
-            error = "KeyInfo carries a certificate that does not parse.";
-            return null;
+            return $"a certificate that does not parse (SHA-256 {Convert.ToHexString(SHA256.HashData(der))[..16]}...)";
         }
     }
 
@@ -165,5 +217,22 @@ internal static class SignatureCheck
         for (var node = parent.FirstChild; node is not null; node = node.NextSibling)
             if (node is XmlElement e) list.Add(e);
         return list;
+    }
+}
+
+/// <summary>
+/// The RSA public key of each trusted certificate, decoded once: importing a key costs about as much as verifying
+/// with it. Keyed by the certificate's bytes, so a record reloaded with the same certificate reuses the key.
+/// </summary>
+internal sealed class PublicKeyCache
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, RSA?> _keys = new(StringComparer.Ordinal);
+
+    public RSA? PublicKey(X509Certificate2 certificate)
+    {
+        var thumbprint = certificate.GetCertHashString(HashAlgorithmName.SHA256);
+        if (_keys.TryGetValue(thumbprint, out var key)) return key;
+        if (_keys.Count > 1000) _keys.Clear();
+        return _keys.GetOrAdd(thumbprint, _ => certificate.GetRSAPublicKey());
     }
 }

@@ -26,11 +26,13 @@ public static class SafeXml
     /// <summary>The largest document accepted, in characters, unless a caller asks for less.</summary>
     public const int DefaultMaxCharacters = 1024 * 1024;
 
-    public static XmlDocument Load(byte[] bytes, int maxCharacters = DefaultMaxCharacters)
+    public static XmlDocument Load(byte[] bytes, int maxCharacters = DefaultMaxCharacters) => Load(new ArraySegment<byte>(bytes), maxCharacters);
+
+    public static XmlDocument Load(ArraySegment<byte> bytes, int maxCharacters = DefaultMaxCharacters)
     {
-        if (bytes.Length > maxCharacters * 4L)
-            throw new SamlXmlException(TooLargeCode, $"The message is {bytes.Length} bytes, more than the {maxCharacters} characters allowed.");
-        using var stream = new MemoryStream(bytes, writable: false);
+        if (bytes.Count > maxCharacters * 4L)
+            throw new SamlXmlException(TooLargeCode, $"The message is {bytes.Count} bytes, more than the {maxCharacters} characters allowed.");
+        using var stream = new MemoryStream(bytes.Array!, bytes.Offset, bytes.Count, writable: false);
         return Load(XmlReader.Create(stream, Settings(maxCharacters)));
     }
 

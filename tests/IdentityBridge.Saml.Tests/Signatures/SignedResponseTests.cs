@@ -7,7 +7,7 @@ using IdentityBridge.Saml.Validation;
 using IdentityBridge.Saml.Xml;
 using Microsoft.Extensions.Time.Testing;
 
-namespace IdentityBridge.Saml.Tests.Signing;
+namespace IdentityBridge.Saml.Tests.Signatures;
 
 /// <summary>The library's own writer and signer produce responses its validator accepts, in every signing option.</summary>
 public sealed class SignedResponseTests
