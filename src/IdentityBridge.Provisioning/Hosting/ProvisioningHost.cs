@@ -1,3 +1,4 @@
+using IdentityBridge.Storage.Security;
 using IdentityBridge.Provisioning.Engine;
 using IdentityBridge.Provisioning.Jobs;
 using IdentityBridge.Provisioning.Logs;

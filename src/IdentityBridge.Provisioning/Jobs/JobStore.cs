@@ -1,3 +1,4 @@
+using IdentityBridge.Storage.Security;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using IdentityBridge.Expressions.Schema;

@@ -1,11 +1,12 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace IdentityBridge.Provisioning.State;
+namespace IdentityBridge.Storage.Security;
 
 /// <summary>
-/// Encrypts job secrets at rest with AES-256-GCM under one key: the value of <c>IDBRIDGE_PROVISIONING_KEY</c>
-/// (base64), or a key file made at first use next to the store (owner-only permissions). One key shared by every
+/// Encrypts secrets at rest (provisioning job credentials, SAML private keys) with AES-256-GCM under one key: the
+/// value of an environment variable such as <c>IDBRIDGE_PROVISIONING_KEY</c> (base64), or a key file made at first
+/// use next to the store (owner-only permissions). One key shared by every
 /// worker is what a scale-out over PostgreSQL needs; Data Protection's per-machine key ring would have to be shared
 /// and rotated by hand to do the same. Protected values carry a version prefix and the key's id, so a wrong key is
 /// reported as such instead of as corrupt data.
@@ -15,16 +16,18 @@ public sealed class SecretProtector
     private const string Prefix = "idbp1:";
     private readonly byte[] _key;
     private readonly string _keyId;
+    private readonly string _variable;
 
-    public SecretProtector(byte[] key)
+    public SecretProtector(byte[] key, string variable = "IDBRIDGE_PROVISIONING_KEY")
     {
-        if (key.Length != 32) throw new ArgumentException("The provisioning key must be 32 bytes (256 bits).", nameof(key));
+        if (key.Length != 32) throw new ArgumentException("The key must be 32 bytes (256 bits).", nameof(key));
         _key = key.ToArray();
+        _variable = variable;
         _keyId = Convert.ToHexStringLower(SHA256.HashData(_key)[..4]);
     }
 
     /// <summary>The key from the environment variable, else from <paramref name="keyFile"/>, created when missing.</summary>
-    public static SecretProtector Load(string keyFile, string? environmentValue)
+    public static SecretProtector Load(string keyFile, string? environmentValue, string variable = "IDBRIDGE_PROVISIONING_KEY")
     {
         if (!string.IsNullOrWhiteSpace(environmentValue))
         {
@@ -35,17 +38,17 @@ public sealed class SecretProtector
             }
             catch (FormatException)
             {
-                throw new InvalidOperationException("IDBRIDGE_PROVISIONING_KEY is not base64; give 32 random bytes in base64 (openssl rand -base64 32).");
+                throw new InvalidOperationException($"{variable} is not base64; give 32 random bytes in base64 (openssl rand -base64 32).");
             }
             if (key.Length != 32)
-                throw new InvalidOperationException($"IDBRIDGE_PROVISIONING_KEY holds {key.Length} bytes; it must hold 32 (openssl rand -base64 32).");
-            return new SecretProtector(key);
+                throw new InvalidOperationException($"{variable} holds {key.Length} bytes; it must hold 32 (openssl rand -base64 32).");
+            return new SecretProtector(key, variable);
         }
         if (File.Exists(keyFile))
         {
             var text = File.ReadAllText(keyFile).Trim();
             var key = Convert.FromBase64String(text);
-            return new SecretProtector(key);
+            return new SecretProtector(key, variable);
         }
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(keyFile))!);
         var fresh = RandomNumberGenerator.GetBytes(32);
@@ -54,7 +57,7 @@ public sealed class SecretProtector
         using (var stream = new FileStream(keyFile, options))
         using (var writer = new StreamWriter(stream))
             writer.Write(Convert.ToBase64String(fresh));
-        return new SecretProtector(fresh);
+        return new SecretProtector(fresh, variable);
     }
 
     public string Protect(string plaintext)
@@ -80,7 +83,7 @@ public sealed class SecretProtector
         var keyId = protectedValue.Substring(Prefix.Length, 8);
         if (keyId != _keyId)
         {
-            problem = $"the secret was protected with another key (id {keyId}, this key is {_keyId}); set IDBRIDGE_PROVISIONING_KEY to the key the job was created with, or set the secret again";
+            problem = $"the secret was protected with another key (id {keyId}, this key is {_keyId}); set {_variable} to the key the secret was protected with, or set the secret again";
             return null;
         }
         byte[] bytes;
