@@ -200,7 +200,7 @@ public sealed partial class Store
         {
             var where = new QueryCompiler(builder).Where(condition)
                         ?? throw new ArgumentException("A conditional update needs a condition.", nameof(condition));
-            text += $" AND \"sys_id\" IN (SELECT {SqlBuilder.RootAlias}.\"sys_id\" FROM {builder.From} WHERE {where})";
+            text += $" AND \"sys_id\" IN (SELECT {SqlBuilder.RootAlias}.\"sys_id\" FROM {builder.From} WHERE {where}{Dialect.LockRowsOf(SqlBuilder.RootAlias)})";
         }
         try
         {

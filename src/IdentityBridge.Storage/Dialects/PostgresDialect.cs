@@ -38,6 +38,10 @@ public sealed class PostgresDialect : SqlDialect
     public override Task OpenAsync(DbConnection connection, CancellationToken cancellationToken) =>
         connection.OpenAsync(cancellationToken);
 
+    // Under READ COMMITTED an UPDATE re-checks its own WHERE against the row's newest version after waiting for a
+    // concurrent writer, but not a subquery's: without the lock two compare-and-sets on one row could both win.
+    internal override string LockRowsOf(string alias) => $" FOR UPDATE OF {alias}";
+
     public override bool IsUniqueViolation(Exception exception) =>
         exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 

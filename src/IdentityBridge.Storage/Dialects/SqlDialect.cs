@@ -60,5 +60,11 @@ public abstract class SqlDialect
 
     public abstract string BeginWrite { get; }
 
+    /// <summary>
+    /// The clause that makes a subquery of a conditional update lock the rows it picks, so that a row changed by a
+    /// concurrent writer is checked again in its new version. Empty where writers are serialised anyway (SQLite).
+    /// </summary>
+    internal virtual string LockRowsOf(string alias) => "";
+
     public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
