@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using IdentityBridge.Instance.Security;
 using IdentityBridge.Instance.Tables;
 using IdentityBridge.Storage;
+using IdentityBridge.Storage.Queries;
 using IdentityBridge.Storage.Records;
 
 namespace IdentityBridge.Instance.Hosting;
@@ -15,7 +16,7 @@ internal static class Bootstrap
     private static readonly (string Name, string Description, bool Elevated)[] Roles =
     [
         (Caller.AdminRole, "Full access to every table and setting", false),
-        ("security_admin", "Administers security settings and ACLs", true),
+        (Caller.SecurityAdminRole, "Administers security settings and ACLs", true),
         (Caller.UserAdminRole, "Administers users, groups, memberships, departments, locations and companies", false),
         ("itil", "Fulfiller", false),
         ("rest_api_explorer", "Uses the REST API Explorer", false),
@@ -46,7 +47,11 @@ internal static class Bootstrap
                 }, system, cancellationToken);
 
         var users = store.Tables.Find(InstanceTables.User)!;
-        if (await store.FindAsync(users, "user_name", "admin", cancellationToken) is not null) return;
+        if (await store.FindAsync(users, "user_name", "admin", cancellationToken) is { } existing)
+        {
+            await GrantAsync(store, existing.SysId, Caller.SecurityAdminRole, cancellationToken);
+            return;
+        }
 
         var generated = string.IsNullOrEmpty(options.AdminPassword);
         var password = generated
@@ -60,11 +65,8 @@ internal static class Bootstrap
             ["user_password"] = password,
             ["active"] = "true",
         }, system, cancellationToken);
-        var adminRole = await store.FindAsync(roles, "name", Caller.AdminRole, cancellationToken);
-        await store.InsertAsync(store.Tables.Find(InstanceTables.UserRole)!, new Dictionary<string, string?>
-        {
-            ["user"] = admin.Row!.SysId, ["role"] = adminRole!.SysId,
-        }, system, cancellationToken);
+        await GrantAsync(store, admin.Row!.SysId, Caller.AdminRole, cancellationToken);
+        await GrantAsync(store, admin.Row!.SysId, Caller.SecurityAdminRole, cancellationToken);
 
         if (generated)
         {
@@ -72,5 +74,22 @@ internal static class Bootstrap
             await output.WriteLineAsync($"Created user 'admin' with the generated password: {password}");
             await output.WriteLineAsync("It is shown only this once. Set IDBRIDGE_ADMIN_PASSWORD before the first start to choose it instead.");
         }
+    }
+
+    /// <summary>
+    /// Grants a role directly when the user does not hold it yet. The bootstrap admin holds security_admin as on
+    /// ServiceNow: identity-provider records, certificates and authentication properties need it, not admin alone,
+    /// and stores made before those existed get it on their next start.
+    /// </summary>
+    private static async Task GrantAsync(Store store, string userSysId, string roleName, CancellationToken cancellationToken)
+    {
+        var role = await store.FindAsync(store.Tables.Find(InstanceTables.Role)!, "name", roleName, cancellationToken);
+        if (role is null) return;
+        var grants = store.Tables.Find(InstanceTables.UserRole)!;
+        var held = await store.CountAsync(grants, EncodedQuery.Where("user", userSysId)
+            .And(new QueryCondition("role", QueryOperator.Equals, role.SysId)), cancellationToken);
+        if (held > 0) return;
+        await store.InsertAsync(grants, new Dictionary<string, string?> { ["user"] = userSysId, ["role"] = role.SysId },
+            new WriteOptions("system"), cancellationToken);
     }
 }

@@ -1,9 +1,13 @@
 using IdentityBridge.Instance.Logging;
 using IdentityBridge.Instance.OAuth;
 using IdentityBridge.Instance.RateLimiting;
+using IdentityBridge.Instance.Pages;
 using IdentityBridge.Instance.Security;
+using IdentityBridge.Instance.Sessions;
+using IdentityBridge.Instance.Sso;
 using IdentityBridge.Instance.TableApi;
 using IdentityBridge.Instance.Tables;
+using IdentityBridge.Saml.Validation;
 using IdentityBridge.Storage;
 using IdentityBridge.Storage.Maintenance;
 using Microsoft.AspNetCore.Builder;
@@ -30,8 +34,20 @@ public sealed class InstanceApp : IAsyncDisposable
         Store = store;
         var server = app.Services.GetRequiredService<IServer>();
         Addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
-        var tokens = app.Services.GetRequiredService<TokenService>();
-        _housekeeping = PeriodicMaintenance.RunAsync(TimeSpan.FromMinutes(10), tokens.PurgeExpiredAsync, _stopping.Token);
+        _housekeeping = PeriodicMaintenance.RunAsync(TimeSpan.FromMinutes(10), HousekeepingAsync, _stopping.Token);
+    }
+
+    /// <summary>
+    /// Removes what has expired: OAuth tokens, browser sessions, SAML requests and consumed-assertion keys. Each is
+    /// refused when expired whether removed or not; removing them keeps the tables small.
+    /// </summary>
+    internal async Task HousekeepingAsync(CancellationToken cancellationToken)
+    {
+        var services = _app.Services;
+        await services.GetRequiredService<TokenService>().PurgeExpiredAsync(cancellationToken);
+        await services.GetRequiredService<UserSessions>().PurgeExpiredAsync(cancellationToken);
+        await services.GetRequiredService<StoreRequestTracker>().PurgeExpiredAsync(cancellationToken);
+        await services.GetRequiredService<StoreReplayCache>().PurgeExpiredAsync(cancellationToken);
     }
 
     public Store Store { get; }
@@ -102,10 +118,25 @@ public sealed class InstanceApp : IAsyncDisposable
         services.AddSingleton<BusinessRules>();
         services.AddSingleton<RestApi>();
         services.AddSingleton<TokenEndpoint>();
+        services.AddSingleton<InstanceUrls>();
+        services.AddSingleton<SsoRules>();
+        services.AddSingleton<IdentityProviderDirectory>();
+        services.AddSingleton<IIdentityProviderResolver>(sp => sp.GetRequiredService<IdentityProviderDirectory>());
+        services.AddSingleton<StoreReplayCache>();
+        services.AddSingleton<IReplayCache>(sp => sp.GetRequiredService<StoreReplayCache>());
+        services.AddSingleton<StoreRequestTracker>();
+        services.AddSingleton<IRequestTracker>(sp => sp.GetRequiredService<StoreRequestTracker>());
+        services.AddSingleton<SsoUserResolver>();
+        services.AddSingleton<UserSessions>();
+        services.AddSingleton<LoginFormToken>();
+        // The seam SAML sign-in plugs into; until then the pages say SAML is not available.
+        services.AddSingleton<ISamlServiceProvider, UnavailableSamlServiceProvider>();
+        services.AddSingleton<LoginPages>();
 
         var app = builder.Build();
         var rest = app.Services.GetRequiredService<RestApi>();
         var token = app.Services.GetRequiredService<TokenEndpoint>();
+        var pages = app.Services.GetRequiredService<LoginPages>();
         var errors = ActivatorUtilities.CreateInstance<ServerErrors>(app.Services);
         app.Use(errors.InvokeAsync);
         app.Use(async (context, next) =>
@@ -113,6 +144,7 @@ public sealed class InstanceApp : IAsyncDisposable
             var path = context.Request.Path;
             if (path.StartsWithSegments("/api/now", StringComparison.Ordinal)) await rest.HandleAsync(context);
             else if (path.Equals("/oauth_token.do", StringComparison.Ordinal)) await token.HandleAsync(context);
+            else if (LoginPages.Handles(path)) await pages.HandleAsync(context);
             else await next(context);
         });
         app.Run(context => ApiResponse.WriteErrorAsync(context, new ApiError(StatusCodes.Status404NotFound,

@@ -10,6 +10,12 @@ public sealed record InstanceOptions
     /// <summary>Directory of the SQLite file (<c>instance.db</c>) when no PostgreSQL connection string is given.</summary>
     public string DataDirectory { get; init; } = "./data/instance";
     public string? PostgresConnectionString { get; init; }
+    /// <summary>
+    /// The URL users and identity providers reach the instance at (<c>https://sso.example.org</c>), when it differs
+    /// from the listen address (behind a proxy). The SAML ACS URLs and the default entity id are built from it.
+    /// Default: the first listen address.
+    /// </summary>
+    public string? PublicBaseUrl { get; init; }
     /// <summary>Password of the <c>admin</c> user created on first start; generated and printed once when absent.</summary>
     public string? AdminPassword { get; init; }
     public int PasswordIterations { get; init; } = PasswordHasher.DefaultIterations;

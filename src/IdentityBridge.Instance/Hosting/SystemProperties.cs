@@ -14,6 +14,18 @@ public sealed class SystemProperties(Store store, TimeProvider time)
     public const string InvalidQueryReturnsNoRows = "glide.invalid_query.returns_no_rows";
     public const string ClientCredentialsEnabled = "glide.oauth.inbound.client.credential.grant_type.enabled";
     public const string MaxUnlockAttempts = "glide.user.max_unlock_attempts";
+    public const string MultiSsoEnabled = "glide.authenticate.multisso.enabled";
+    public const string MultiSsoDebug = "glide.authenticate.multisso.debug";
+    public const string MultiSsoAutoProvision = "glide.authenticate.multisso.user.autoprovision";
+    public const string LoginLocateUserField = "glide.authenticate.multisso.login_locate.user_field";
+    public const string TestConnectionMandatory = "glide.authenticate.multisso.test.connection.mandatory";
+    public const string RedirectIdp = "glide.authenticate.sso.redirect.idp";
+    public const string SamlClockSkew = "glide.authenticate.sso.saml2.clockskew";
+    public const string MaxSsoLoginOptions = "glide.authenticate.show.max.sso.login.option";
+    public const string FailedRedirect = "glide.authenticate.failed_redirect";
+    public const string ExternalLogoutRedirect = "glide.authenticate.external.logout_redirect";
+    public const string DisableLocalLogin = "glide.authentication.external.disable_local_login";
+    public const string SessionTimeout = "glide.ui.session_timeout";
 
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(10);
 
@@ -23,6 +35,19 @@ public sealed class SystemProperties(Store store, TimeProvider time)
         (InvalidQueryReturnsNoRows, "false", "boolean", "An encoded query with an invalid term returns no rows instead of dropping the term."),
         (ClientCredentialsEnabled, "false", "boolean", "Allow the OAuth client_credentials grant on oauth_token.do."),
         (MaxUnlockAttempts, "5", "integer", "Failed logins after which an account is locked out (0 turns lockout off)."),
+        // Multi-Provider SSO, with ServiceNow's defaults (spec/servicenow.md 5.3).
+        (MultiSsoEnabled, "false", "boolean", "Enable multiple provider SSO: the login page offers external login and the identity providers."),
+        (MultiSsoDebug, "false", "boolean", "Enable debug logging for the multiple provider SSO integration."),
+        (MultiSsoAutoProvision, "false", "boolean", "Enable Auto Importing of users from all identity providers into the user table."),
+        (LoginLocateUserField, "user_name", "string", "The field on the user table that identifies a user accessing the User identification login page."),
+        (TestConnectionMandatory, "true", "boolean", "An identity provider can be activated only after a successful Test Connection."),
+        (RedirectIdp, "", "string", "sys_id of the Auto Redirect identity provider; empty turns auto-redirect off."),
+        (SamlClockSkew, "180", "integer", "Seconds a SAML identity provider's clock may differ from ours, unless its record sets clock_skew."),
+        (MaxSsoLoginOptions, "5", "integer", "The most identity-provider buttons the login page shows."),
+        (FailedRedirect, "", "string", "Where a failed external login is sent; empty shows the instance's own page."),
+        (ExternalLogoutRedirect, "", "string", "Where a user signed in through an identity provider is sent after logout; empty uses the record's setting."),
+        (DisableLocalLogin, "false", "boolean", "Refuse user name and password on the login page to everyone but administrators once SSO is on."),
+        (SessionTimeout, "30", "integer", "Minutes of inactivity after which a browser session ends."),
     ];
 
     private readonly ConcurrentDictionary<string, (string? Value, DateTimeOffset Expires)> _cache = new(StringComparer.Ordinal);

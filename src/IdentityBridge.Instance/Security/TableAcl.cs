@@ -13,9 +13,18 @@ public enum TableOperation
 }
 
 /// <summary>
-/// Table ACLs. <c>admin</c> may do everything; <c>user_admin</c> administers users, groups, memberships and the
-/// reference tables and reads roles; any other authenticated user reads only their own sys_user record.
+/// Table ACLs. <c>admin</c> may do everything except administer authentication; <c>user_admin</c> administers users,
+/// groups, memberships and the reference tables and reads roles; any other authenticated user reads only their own
+/// sys_user record.
 /// </summary>
+/// <remarks>
+/// Authentication follows ServiceNow's least privilege: identity-provider records and certificates are written by
+/// <c>security_admin</c> (records also by <c>sso_config_admin</c>), and admin without security_admin only reads
+/// them, so that an admin account taken over cannot plant an identity provider that signs anyone in as anyone.
+/// Sessions, sent requests and consumed assertions are the service provider's own state: only security_admin reads
+/// them and nobody writes them through the API. Properties <c>glide.authenticate.*</c> are guarded row by row in
+/// <see cref="TableApi.BusinessRules"/>.
+/// </remarks>
 public static class TableAcl
 {
     private static readonly HashSet<string> UserAdminTables =
@@ -24,8 +33,20 @@ public static class TableAcl
         InstanceTables.Location, InstanceTables.Company, InstanceTables.UserRole,
     ];
 
+    private static readonly HashSet<string> IdentityProviderTables = [SsoTables.IdentityProvider, SsoTables.Saml];
+
+    private static readonly HashSet<string> ServiceProviderStateTables = [SsoTables.Session, SsoTables.Request, SsoTables.Replay];
+
     public static bool Allows(Caller caller, TableDefinition table, TableOperation operation)
     {
+        var securityAdmin = caller.HoldsOwnRole(Caller.SecurityAdminRole);
+        if (IdentityProviderTables.Contains(table.Name))
+            return securityAdmin || caller.HoldsOwnRole(Caller.SsoConfigAdminRole) || (operation == TableOperation.Read && caller.IsAdmin);
+        if (table.Name == SsoTables.Certificate)
+            // sso_config_admin links certificates to records, so it reads them; trust-store certificates are public.
+            return securityAdmin || (operation == TableOperation.Read && (caller.IsAdmin || caller.HoldsOwnRole(Caller.SsoConfigAdminRole)));
+        if (ServiceProviderStateTables.Contains(table.Name))
+            return operation == TableOperation.Read && securityAdmin;
         if (caller.IsAdmin) return true;
         if (caller.HasRole(Caller.UserAdminRole))
         {
@@ -37,7 +58,8 @@ public static class TableAcl
 
     /// <summary>True when the caller reads every row of the table, with no row filter.</summary>
     public static bool ReadsEveryRow(Caller caller, TableDefinition table) =>
-        Allows(caller, table, TableOperation.Read) && (caller.IsAdmin || caller.HasRole(Caller.UserAdminRole));
+        Allows(caller, table, TableOperation.Read) &&
+        (table.Name != InstanceTables.User || caller.IsAdmin || caller.HasRole(Caller.UserAdminRole));
 
     /// <summary>The rows of a table the caller may read: all of them, or only their own user record.</summary>
     public static EncodedQuery? ReadFilter(Caller caller, TableDefinition table, EncodedQuery query)

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using IdentityBridge.Instance.Hosting;
 using IdentityBridge.Instance.RateLimiting;
 using IdentityBridge.Instance.Security;
+using IdentityBridge.Instance.Sso;
 using IdentityBridge.Instance.Tables;
 using IdentityBridge.Storage;
 using IdentityBridge.Storage.Queries;
@@ -13,10 +14,11 @@ namespace IdentityBridge.Instance.TableApi;
 
 /// <summary>
 /// What the platform does around a write, beyond the table layer: the guard against granting admin
-/// (KB0758037), locked_out following active, cascades, generated OAuth credentials, and clearing caches.
+/// (KB0758037), locked_out following active, cascades, generated OAuth credentials, clearing caches, and the
+/// rules of Multi-Provider SSO (<see cref="SsoRules"/>).
 /// </summary>
 public sealed class BusinessRules(Store store, Authenticator authenticator, RoleResolver roles, SystemProperties properties,
-    RateLimiter rateLimiter)
+    RateLimiter rateLimiter, SsoRules sso)
 {
     /// <summary>A secret generated for a new OAuth client, shown once in the response to its creation.</summary>
     public sealed record Generated(string Field, string Value);
@@ -24,6 +26,7 @@ public sealed class BusinessRules(Store store, Authenticator authenticator, Role
     public async Task<(ApiError? Error, Generated? Generated)> BeforeAsync(Caller caller, TableDefinition table, TableOperation operation,
         RecordRow? current, Dictionary<string, string?> values, CancellationToken cancellationToken)
     {
+        if (await sso.BeforeAsync(caller, table, operation, current, values, cancellationToken) is { } ssoError) return (ssoError, null);
         switch (table.Name)
         {
             case InstanceTables.User:
@@ -45,6 +48,9 @@ public sealed class BusinessRules(Store store, Authenticator authenticator, Role
                 if (!caller.IsAdmin &&
                     (CarriesAdmin(values.GetValueOrDefault("roles")) || CarriesAdmin(current?["roles"])))
                     return (Escalation(caller, "grant admin/security_admin-containing roles or groups"), null);
+                if (operation != TableOperation.Delete && !caller.HoldsOwnRole(Caller.SecurityAdminRole) &&
+                    AuthenticationRoleIn(values.GetValueOrDefault("roles"), except: current?["roles"]) is { } addedRole)
+                    return (AuthenticationEscalation(caller, addedRole), null);
                 break;
 
             case InstanceTables.GroupMember:
@@ -53,28 +59,38 @@ public sealed class BusinessRules(Store store, Authenticator authenticator, Role
                     (string.IsNullOrWhiteSpace(values.GetValueOrDefault("user")) || string.IsNullOrWhiteSpace(values.GetValueOrDefault("group"))))
                     return (ApiError.BadRequest("Invalid value for field: user, group",
                         "A group membership needs both 'user' and 'group' (sys_ids, or display values with sysparm_input_display_value=true)"), null);
-                if (caller.IsAdmin) break;
                 var groupValue = values.GetValueOrDefault("group") ?? current?["group"];
                 var groups = await CandidatesAsync(InstanceTables.Group, groupValue, cancellationToken);
-                var previous = await CandidatesAsync(InstanceTables.Group, current?["group"], cancellationToken);
-                if (groups.Concat(previous).Any(g => CarriesAdmin(g["roles"])))
-                    return (Escalation(caller, "grant admin/security_admin-containing roles or groups"), null);
-                var userValue = values.GetValueOrDefault("user") ?? current?["user"];
-                foreach (var user in await CandidatesAsync(InstanceTables.User, userValue, cancellationToken))
-                    if (await HoldsAdminAsync(user.SysId, cancellationToken))
-                        return (Escalation(caller, $"change the groups of '{user["user_name"]}', who holds the admin role"), null);
+                if (!caller.IsAdmin)
+                {
+                    var previous = await CandidatesAsync(InstanceTables.Group, current?["group"], cancellationToken);
+                    if (groups.Concat(previous).Any(g => CarriesAdmin(g["roles"])))
+                        return (Escalation(caller, "grant admin/security_admin-containing roles or groups"), null);
+                    var userValue = values.GetValueOrDefault("user") ?? current?["user"];
+                    foreach (var user in await CandidatesAsync(InstanceTables.User, userValue, cancellationToken))
+                        if (await HoldsAdminAsync(user.SysId, cancellationToken))
+                            return (Escalation(caller, $"change the groups of '{user["user_name"]}', who holds the admin role"), null);
+                }
+                if (operation != TableOperation.Delete && !caller.HoldsOwnRole(Caller.SecurityAdminRole) &&
+                    groups.Select(g => AuthenticationRoleIn(g["roles"])).OfType<string>().FirstOrDefault() is { } groupRole)
+                    return (AuthenticationEscalation(caller, groupRole), null);
                 break;
             }
 
             case InstanceTables.UserRole:
             {
-                if (caller.IsAdmin) break;
                 var roleCandidates = await CandidatesAsync(InstanceTables.Role, values.GetValueOrDefault("role") ?? current?["role"], cancellationToken);
-                if (roleCandidates.Count == 0 || roleCandidates.Any(role => IsAdminRole(role["name"]) || role["elevated_privilege"] == "true"))
-                    return (Escalation(caller, "grant admin/security_admin-containing roles or groups"), null);
-                foreach (var user in await CandidatesAsync(InstanceTables.User, values.GetValueOrDefault("user") ?? current?["user"], cancellationToken))
-                    if (await HoldsAdminAsync(user.SysId, cancellationToken))
-                        return (Escalation(caller, $"change the roles of '{user["user_name"]}', who holds the admin role"), null);
+                if (!caller.IsAdmin)
+                {
+                    if (roleCandidates.Count == 0 || roleCandidates.Any(role => IsAdminRole(role["name"]) || role["elevated_privilege"] == "true"))
+                        return (Escalation(caller, "grant admin/security_admin-containing roles or groups"), null);
+                    foreach (var user in await CandidatesAsync(InstanceTables.User, values.GetValueOrDefault("user") ?? current?["user"], cancellationToken))
+                        if (await HoldsAdminAsync(user.SysId, cancellationToken))
+                            return (Escalation(caller, $"change the roles of '{user["user_name"]}', who holds the admin role"), null);
+                }
+                if (operation != TableOperation.Delete && !caller.HoldsOwnRole(Caller.SecurityAdminRole) &&
+                    roleCandidates.Select(role => AuthenticationRoleIn(role["name"])).OfType<string>().FirstOrDefault() is { } grantedRole)
+                    return (AuthenticationEscalation(caller, grantedRole), null);
                 break;
             }
 
@@ -103,6 +119,7 @@ public sealed class BusinessRules(Store store, Authenticator authenticator, Role
         CancellationToken cancellationToken)
     {
         var row = after ?? before;
+        await sso.AfterAsync(table, operation, before, after, cancellationToken);
         switch (table.Name)
         {
             case InstanceTables.User when row is not null:
@@ -166,6 +183,22 @@ public sealed class BusinessRules(Store store, Authenticator authenticator, Role
             }, cancellationToken)).Rows);
         return candidates;
     }
+
+    /// <summary>The roles that decide who may configure sign-in: security_admin, and sso_config_admin (identity providers).</summary>
+    private static readonly string[] AuthenticationRoles = [Caller.SecurityAdminRole, Caller.SsoConfigAdminRole];
+
+    /// <summary>The first authentication role a comma-separated role list carries (and <paramref name="except"/> does not), or null.</summary>
+    private static string? AuthenticationRoleIn(string? roleList, string? except = null) =>
+        RoleResolver.SplitRoles(roleList).FirstOrDefault(role =>
+            AuthenticationRoles.Contains(role, StringComparer.Ordinal) && !RoleResolver.SplitRoles(except).Contains(role, StringComparer.Ordinal));
+
+    /// <summary>
+    /// The roles that configure sign-in are granted only by security_admin, admin included: otherwise admin alone, or
+    /// a user_admin, could grant itself the right to plant an identity provider that signs anyone in as anyone.
+    /// </summary>
+    private static ApiError AuthenticationEscalation(Caller caller, string role) =>
+        new(StatusCodes.Status403Forbidden, "Operation Failed",
+            $"User {caller.UserName} without the security_admin role is not allowed to grant {role}-containing roles or groups");
 
     private static ApiError Escalation(Caller caller, string what) =>
         new(StatusCodes.Status403Forbidden, "Operation Failed",

@@ -5,7 +5,7 @@ namespace IdentityBridge.Instance.Tables;
 
 /// <summary>
 /// The built-in tables with the columns of spec/servicenow.md 3.2 to 3.4 and 7, plus the platform tables the
-/// instance needs (roles, properties, OAuth, rate limits).
+/// instance needs (roles, properties, OAuth, rate limits), and the Multi-Provider SSO tables of <see cref="SsoTables"/>.
 /// </summary>
 public static class InstanceTables
 {
@@ -217,5 +217,7 @@ public static class InstanceTables
             Reference("role", Role, "Role"),
             Integer("max_requests", "Requests per hour", 1000),
         ]),
+
+        .. SsoTables.All,
     ];
 }

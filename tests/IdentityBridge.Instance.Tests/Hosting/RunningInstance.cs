@@ -40,6 +40,12 @@ public abstract class RunningInstance : IAsyncLifetime
 
     private HttpClient Http => _http ?? throw new InvalidOperationException("The instance has not started.");
 
+    /// <summary>The instance's services, for the parts a test drives directly (the SAML state stores).</summary>
+    public IServiceProvider Services => (_app ?? throw new InvalidOperationException("The instance has not started.")).Services;
+
+    /// <summary>A browser of its own (cookies, no automatic redirects) on this instance.</summary>
+    public Browser NewBrowser() => new(BaseUrl);
+
     public async Task InitializeAsync()
     {
         // Where PostgreSQL may be skipped, every test of this class is reported skipped (see BackendFactAttribute).
