@@ -48,6 +48,8 @@ public sealed class InstanceApp : IAsyncDisposable
         await services.GetRequiredService<UserSessions>().PurgeExpiredAsync(cancellationToken);
         await services.GetRequiredService<StoreRequestTracker>().PurgeExpiredAsync(cancellationToken);
         await services.GetRequiredService<StoreReplayCache>().PurgeExpiredAsync(cancellationToken);
+        // "Refresh MultiSSO IDP Metadata": each record is due once per interval, whichever node gets to it.
+        await services.GetRequiredService<MetadataRefresh>().RefreshDueAsync(cancellationToken);
     }
 
     public Store Store { get; }
@@ -120,6 +122,10 @@ public sealed class InstanceApp : IAsyncDisposable
         services.AddSingleton<TokenEndpoint>();
         services.AddSingleton<InstanceUrls>();
         services.AddSingleton<SsoRules>();
+        services.AddSingleton<MetadataSource>();
+        services.AddSingleton<MetadataCertificates>();
+        services.AddSingleton<MetadataImport>();
+        services.AddSingleton<MetadataRefresh>();
         services.AddSingleton<IdentityProviderDirectory>();
         services.AddSingleton<IIdentityProviderResolver>(sp => sp.GetRequiredService<IdentityProviderDirectory>());
         services.AddSingleton<StoreReplayCache>();
@@ -130,13 +136,17 @@ public sealed class InstanceApp : IAsyncDisposable
         services.AddSingleton<UserSessions>();
         services.AddSingleton<LoginFormToken>();
         // The seam SAML sign-in plugs into; until then the pages say SAML is not available.
-        services.AddSingleton<ISamlServiceProvider, UnavailableSamlServiceProvider>();
+        services.AddSingleton<ServiceProviderKeys>();
+        services.AddSingleton<SamlServiceProvider>();
+        services.AddSingleton<ISamlServiceProvider>(provider => provider.GetRequiredService<SamlServiceProvider>());
+        services.AddSingleton<SamlPages>();
         services.AddSingleton<LoginPages>();
 
         var app = builder.Build();
         var rest = app.Services.GetRequiredService<RestApi>();
         var token = app.Services.GetRequiredService<TokenEndpoint>();
         var pages = app.Services.GetRequiredService<LoginPages>();
+        var samlPages = app.Services.GetRequiredService<SamlPages>();
         var errors = ActivatorUtilities.CreateInstance<ServerErrors>(app.Services);
         app.Use(errors.InvokeAsync);
         app.Use(async (context, next) =>
@@ -145,6 +155,7 @@ public sealed class InstanceApp : IAsyncDisposable
             if (path.StartsWithSegments("/api/now", StringComparison.Ordinal)) await rest.HandleAsync(context);
             else if (path.Equals("/oauth_token.do", StringComparison.Ordinal)) await token.HandleAsync(context);
             else if (LoginPages.Handles(path)) await pages.HandleAsync(context);
+            else if (SamlPages.Handles(path)) await samlPages.HandleAsync(context);
             else await next(context);
         });
         app.Run(context => ApiResponse.WriteErrorAsync(context, new ApiError(StatusCodes.Status404NotFound,

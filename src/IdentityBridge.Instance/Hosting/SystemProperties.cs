@@ -26,6 +26,7 @@ public sealed class SystemProperties(Store store, TimeProvider time)
     public const string ExternalLogoutRedirect = "glide.authenticate.external.logout_redirect";
     public const string DisableLocalLogin = "glide.authentication.external.disable_local_login";
     public const string SessionTimeout = "glide.ui.session_timeout";
+    public const string MetadataRefreshHours = "glide.authenticate.multisso.metadata.refresh_interval_hours";
 
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(10);
 
@@ -48,6 +49,8 @@ public sealed class SystemProperties(Store store, TimeProvider time)
         (ExternalLogoutRedirect, "", "string", "Where a user signed in through an identity provider is sent after logout; empty uses the record's setting."),
         (DisableLocalLogin, "false", "boolean", "Refuse user name and password on the login page to everyone but administrators once SSO is on."),
         (SessionTimeout, "30", "integer", "Minutes of inactivity after which a browser session ends."),
+        // Daily, as ServiceNow's scheduled job "Refresh MultiSSO IDP Metadata" runs.
+        (MetadataRefreshHours, "24", "integer", "Hours between refreshes of each identity provider's metadata from its Metadata URL (new signing certificates, endpoints); 0 turns the refresh off."),
     ];
 
     private readonly ConcurrentDictionary<string, (string? Value, DateTimeOffset Expires)> _cache = new(StringComparer.Ordinal);

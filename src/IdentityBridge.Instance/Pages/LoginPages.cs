@@ -44,6 +44,9 @@ internal sealed class LoginPages(SystemProperties properties, IdentityProviderDi
             case "/login_locate_sso.do" when get: await LocateFormAsync(context, null); return;
             case "/login_locate_sso.do" when post: await LocateAsync(context); return;
             case "/login_with_sso.do" when get: await LoginWithSsoAsync(context); return;
+            case "/navpage.do" or "/consumer.do" when get && (request.Query.ContainsKey("SAMLRequest") || request.Query.ContainsKey("SAMLResponse")):
+                await saml.HandleRedirectMessageAsync(context);
+                return;
             case "/navpage.do" when get: await HomeAsync(context); return;
             case "/navpage.do" or "/consumer.do" when post: await saml.ConsumeResponseAsync(context); return;
             case "/consumer.do" when get: Redirect(context, HomePath); return;

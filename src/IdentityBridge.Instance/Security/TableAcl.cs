@@ -39,6 +39,8 @@ public static class TableAcl
 
     public static bool Allows(Caller caller, TableDefinition table, TableOperation operation)
     {
+        // The instance's SAML private key is nobody's to read or write through the API.
+        if (table.Name == SsoTables.ServiceProviderKey) return false;
         var securityAdmin = caller.HoldsOwnRole(Caller.SecurityAdminRole);
         if (IdentityProviderTables.Contains(table.Name))
             return securityAdmin || caller.HoldsOwnRole(Caller.SsoConfigAdminRole) || (operation == TableOperation.Read && caller.IsAdmin);

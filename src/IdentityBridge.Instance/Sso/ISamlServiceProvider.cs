@@ -6,8 +6,7 @@ namespace IdentityBridge.Instance.Sso;
 /// <summary>
 /// The SAML protocol steps the login pages hand over to: sending an AuthnRequest, consuming a Response at the ACS,
 /// and single logout. The pages, sessions, records and users are the instance's; the messages and their signatures
-/// are the SAML library's. Until an implementation is registered, <see cref="UnavailableSamlServiceProvider"/> says
-/// plainly that SAML sign-in is not available.
+/// are the SAML library's; <see cref="SamlServiceProvider"/> implements them.
 /// </summary>
 public interface ISamlServiceProvider
 {
@@ -25,4 +24,7 @@ public interface ISamlServiceProvider
     /// LogoutRequest and answers true, or answers false to let the instance finish the logout locally.
     /// </summary>
     Task<bool> StartSingleLogoutAsync(HttpContext context, UserSession endedSession, IdentityProviderRecord record);
+
+    /// <summary>A GET to an ACS URL carrying a SAMLRequest or SAMLResponse: single logout over HTTP-Redirect.</summary>
+    Task HandleRedirectMessageAsync(HttpContext context);
 }

@@ -62,6 +62,14 @@ public sealed class IdentityProviderDirectory(Store store, SystemProperties prop
     }
 
     /// <summary>The active records, in name order.</summary>
+    /// <summary>The steps of the last Test Connection, one per line, for its results page.</summary>
+    public async Task RecordTestLogAsync(string sysId, string steps, CancellationToken cancellationToken)
+    {
+        var result = await store.UpdateAsync(Table, sysId, new Dictionary<string, string?> { ["last_test_log"] = steps },
+            new WriteOptions("system"), cancellationToken);
+        if (result.Error is { } error) throw new InvalidOperationException($"Could not record the test steps of {sysId}: {error.Detail}");
+    }
+
     public async Task<IReadOnlyList<IdentityProviderRecord>> ActiveAsync(CancellationToken cancellationToken)
     {
         var rows = await store.QueryAsync(new RecordQuery

@@ -16,7 +16,7 @@ namespace IdentityBridge.Instance.Sso;
 /// identity-provider records checked (unique entity id, fail-closed activation), the Auto Redirect property kept in
 /// step with <c>is_primary</c>, the sso_properties parent row mirrored, and authentication properties guarded.
 /// </summary>
-public sealed class SsoRules(Store store, SystemProperties properties, SystemLog log, TimeProvider time)
+public sealed class SsoRules(Store store, SystemProperties properties, SystemLog log, TimeProvider time, MetadataImport metadata)
 {
     public const int MaxClockSkewSeconds = 3600;
 
@@ -48,7 +48,9 @@ public sealed class SsoRules(Store store, SystemProperties properties, SystemLog
             case SsoTables.Certificate:
                 return operation == TableOperation.Delete ? null : Certificate(operation, values);
             case SsoTables.Saml:
-                return await SamlBeforeAsync(operation, current, values, cancellationToken);
+                // Metadata fills the record first, so the record's rules check what will be written.
+                return await metadata.BeforeWriteAsync(caller, operation, current, values,
+                    () => SamlBeforeAsync(operation, current, values, cancellationToken), cancellationToken);
             case SsoTables.IdentityProvider:
                 return await ParentBeforeAsync(operation, current, values, cancellationToken);
             default:
@@ -134,6 +136,7 @@ public sealed class SsoRules(Store store, SystemProperties properties, SystemLog
         // Written by Test Connection only: a result typed in would make the mandatory test meaningless.
         values.Remove("last_test_result");
         values.Remove("last_test_on");
+        values.Remove("last_test_log");
         if (operation == TableOperation.Create) values["sys_class_name"] = SsoTables.Saml;
         else values.Remove("sys_class_name");
 

@@ -49,8 +49,9 @@ public sealed record SsoUserResult
 /// </summary>
 public sealed class SsoUserResolver(Store store, SystemProperties properties, SystemLog log, Authenticator authenticator)
 {
+    /// <param name="dryRun">Test Connection: find the user and say what would happen, but create and change nothing.</param>
     public async Task<SsoUserResult> ResolveAsync(IdentityProviderRecord record, string? nameId,
-        IReadOnlyDictionary<string, IReadOnlyList<string>> attributes, CancellationToken cancellationToken)
+        IReadOnlyDictionary<string, IReadOnlyList<string>> attributes, CancellationToken cancellationToken, bool dryRun = false)
     {
         var users = store.Tables.Find(InstanceTables.User)!;
         var field = record.UserField;
@@ -70,6 +71,10 @@ public sealed class SsoUserResolver(Store store, SystemProperties properties, Sy
         if (matches.Count > 1)
             return await FailAsync(SsoUserFailure.AmbiguousUser,
                 $"User: {Quote(value)} not found: {matches.Count} users have {field} '{Quote(value)}'; make it unique", cancellationToken);
+        if (matches.Count == 0 && dryRun)
+            return record.AutoProvision && await properties.GetBooleanAsync(SystemProperties.MultiSsoAutoProvision, cancellationToken)
+                ? new SsoUserResult { UserName = value, Message = $"User: {Quote(value)} would be created on first login" }
+                : SsoUserResult.Fail(SsoUserFailure.UserNotFound, $"User: {Quote(value)} not found");
         if (matches.Count == 0) return await ProvisionAsync(record, users, field, value, attributes, cancellationToken);
 
         var user = matches[0];
@@ -79,7 +84,7 @@ public sealed class SsoUserResolver(Store store, SystemProperties properties, Sy
             return await FailAsync(SsoUserFailure.UserLockedOut, $"User: {Quote(value)} not found: the user is locked out", cancellationToken);
 
         var updated = new List<string>();
-        if (record.AutoUpdateUser)
+        if (record.AutoUpdateUser && !dryRun)
         {
             var changes = new Dictionary<string, string?>(StringComparer.Ordinal);
             // The user_field is the key the user is found by; the identity provider's attributes do not move it.

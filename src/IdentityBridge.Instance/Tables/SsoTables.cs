@@ -16,7 +16,9 @@ namespace IdentityBridge.Instance.Tables;
 /// <item><c>saml2_update1_properties</c>: <c>allow_sha1</c> (RSA-SHA1 and SHA-1 digests refused unless set),
 /// <c>user_attribute_map</c> (one <c>claim URI=sys_user field</c> per line, for just-in-time users),
 /// <c>last_test_result</c> and <c>last_test_on</c> (written by Test Connection only). <c>x509_cert</c> is a
-/// comma-separated list of sys_certificate sys_ids, in place of ServiceNow's related list.</item>
+/// comma-separated list of sys_certificate sys_ids, in place of ServiceNow's related list.
+/// <c>metadata_refreshed_on</c> is written by the metadata import and refresh only; <c>metadata_xml</c> is accepted
+/// on writes (metadata to import) and never stored.</item>
 /// <item><c>multisso_request_parameter</c>: <c>takes</c> counts the responses that claimed a request (single use).</item>
 /// </list>
 /// The storage layer has no table inheritance: every saml2_update1_properties record has a row in sso_properties
@@ -30,6 +32,8 @@ public static class SsoTables
     public const string Session = "sys_user_session";
     public const string Request = "multisso_request_parameter";
     public const string Replay = "saml2_assertion_replay";
+    /// <summary>The instance's own SAML signing key (ServiceNow's "SAML 2.0 SP Keystore"); never readable through the API.</summary>
+    public const string ServiceProviderKey = "saml2_sp_keystore";
 
     public const string Sha256RsaUri = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
     public const string PasswordProtectedTransport = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport";
@@ -109,11 +113,13 @@ public static class SsoTables
             Boolean("is_passive", "Is Passive AuthnRequest"),
             Integer("clock_skew", "Clock Skew"),
             String("idp_metadata_url", "Metadata URL", 1000),
+            DateTime("metadata_refreshed_on", "Metadata refreshed on"),
             String("x509_cert", "X.509 Certificate", 4000),
             Boolean("allow_sha1", "Allow SHA-1 signatures"),
             String("user_attribute_map", "User attribute map", 4000) with { DefaultValue = DefaultAttributeMap },
             Choice("last_test_result", ["passed", "failed"], "Last Test Connection result"),
             DateTime("last_test_on", "Last Test Connection on"),
+            String("last_test_log", "Last Test Connection steps", 20_000),
         ],
         // Unique: a response's Issuer selects exactly one record. Empty values (drafts) do not collide.
         [IndexDefinition.UniqueOn("idp"), IndexDefinition.On("name")]),
@@ -155,5 +161,14 @@ public static class SsoTables
             DateTime("expires", "Expires"),
         ],
         [IndexDefinition.UniqueOn("key"), IndexDefinition.On("expires")]),
+
+        // The private key is encrypted at rest (see ServiceProviderKeys); the table is refused to every API caller.
+        new(ServiceProviderKey, "SAML 2.0 SP Keystore", "alias",
+        [
+            String("alias", "Alias", 100),
+            String("certificate_pem", "Certificate", 8000),
+            String("private_key", "Private key (encrypted)", 8000),
+        ],
+        [IndexDefinition.UniqueOn("alias")]),
     ];
 }

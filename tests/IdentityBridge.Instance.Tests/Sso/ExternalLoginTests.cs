@@ -82,7 +82,7 @@ public abstract class ExternalLoginTests(RunningInstance instance)
     }
 
     [BackendFact]
-    public async Task sign_in_through_a_provider_says_plainly_that_saml_is_not_available_yet()
+    public async Task sign_in_through_a_provider_sends_an_authn_request_and_a_bare_response_is_refused()
     {
         var record = await PrimaryAsync();
         using var browser = instance.NewBrowser();
@@ -90,8 +90,9 @@ public abstract class ExternalLoginTests(RunningInstance instance)
         var page = await browser.GetAsync($"/login_with_sso.do?glide_sso_id={record.SysId()}");
         var acs = await browser.PostFormAsync("/navpage.do", new Dictionary<string, string> { ["SAMLResponse"] = "PHNhbWxwOlJlc3BvbnNlLz4=" });
 
-        page.ShouldBe(HttpStatusCode.NotImplemented);
-        acs.ShouldBe(HttpStatusCode.NotImplemented);
+        Assert.Equal(HttpStatusCode.Found, page.Status);
+        Assert.Contains("SAMLRequest=", page.Location);
+        acs.ShouldBe(HttpStatusCode.Unauthorized);
         Assert.Null(acs.SetCookie("JSESSIONID"));
     }
 

@@ -1,0 +1,135 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography.X509Certificates;
+using IdentityBridge.Saml.Metadata;
+using IdentityBridge.Saml.Xml;
+using IdentityBridge.Storage.Schema;
+
+namespace IdentityBridge.Instance.Sso;
+
+/// <summary>
+/// What an identity provider's SAML metadata says that a saml2_update1_properties record holds: its entity id, the
+/// endpoints to send requests to, and every signing certificate (several during a rollover, spec/saml.md 1.8).
+/// </summary>
+public sealed record IdentityProviderMetadata(string EntityId, IdentityProviderRole Role)
+{
+    public IReadOnlyList<X509Certificate2> SigningCertificates => Role.SigningCertificates;
+
+    /// <summary>
+    /// The single sign-on endpoint: with <paramref name="binding"/> when the record asks for one the metadata offers,
+    /// else HTTP-Redirect (what ServiceNow sends), else HTTP-POST. The role was checked to have one of those.
+    /// </summary>
+    public Endpoint SingleSignOn(string? binding = null) =>
+        (binding is null ? null : Role.FindSingleSignOnService(binding)) ?? Role.PreferredSingleSignOnService!;
+
+    /// <summary>The single logout endpoint in the same order of preference, or null when the metadata lists none.</summary>
+    public Endpoint? SingleLogout(string? binding = null)
+    {
+        foreach (var wanted in new[] { binding, SamlNames.HttpRedirectBinding, SamlNames.HttpPostBinding })
+            if (wanted is not null && Role.SingleLogoutServices.FirstOrDefault(e => e.Binding == wanted) is { } endpoint)
+                return endpoint;
+        return null;
+    }
+}
+
+/// <summary>Why metadata could not be used: a <see cref="MetadataCodes"/> code and a message saying what to check.</summary>
+public sealed record MetadataProblem(string Code, string Message);
+
+/// <summary>Metadata read and checked, or the problem that stopped it.</summary>
+public sealed record MetadataResult(IdentityProviderMetadata? Metadata, MetadataProblem? Problem)
+{
+    public static MetadataResult Failed(string code, string message) => new(null, new MetadataProblem(code, message));
+}
+
+/// <summary>
+/// Reads identity-provider metadata from a URL (ServiceNow's Metadata URL, Entra's App Federation Metadata Url) or
+/// from XML an admin pasted, through the SAML library's <see cref="MetadataLoader"/> and <see cref="MetadataReader"/>,
+/// and checks that it describes an identity provider a record can trust. Owns the one HttpClient metadata is fetched
+/// with.
+/// </summary>
+public sealed class MetadataSource : IDisposable
+{
+    /// <summary>
+    /// How long one fetch may take, body included. Entra answers in well under a second; a Table API write waits for
+    /// the fetch, so a dead host must not hold it for minutes.
+    /// </summary>
+    public static readonly TimeSpan FetchTimeout = TimeSpan.FromSeconds(20);
+
+    private readonly HttpClient http;
+    private readonly MetadataLoader loader;
+    private readonly MetadataReader reader;
+
+    public MetadataSource(TimeProvider time)
+    {
+        reader = new MetadataReader(time);
+        // 1 MiB: a tenant's federation metadata is tens of kilobytes; a federation aggregate is not what a record needs.
+        loader = new MetadataLoader(reader, MetadataLoader.DefaultMaxBytes);
+        var handler = new SocketsHttpHandler
+        {
+            AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
+            UseCookies = false,
+            // Metadata URLs do move (http to https, a vanity host); HttpClient never follows https to http.
+            AllowAutoRedirect = true,
+            MaxAutomaticRedirections = 3,
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        };
+        http = new HttpClient(handler, disposeHandler: true) { Timeout = FetchTimeout };
+        http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("IdentityBridge-Instance", "1.0"));
+    }
+
+    /// <summary>Fetches and reads the metadata at <paramref name="url"/>; <paramref name="entityId"/> picks one entity of several.</summary>
+    public async Task<MetadataResult> FetchAsync(string url, string? entityId, CancellationToken cancellationToken)
+    {
+        if (!Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+            return MetadataResult.Failed(MetadataCodes.BadUrl,
+                $"The metadata URL '{url}' is not an absolute http or https URL. Give the full https:// address " +
+                "(for Entra ID, the App Federation Metadata Url from the application's single sign-on page).");
+        try
+        {
+            return Check(await loader.LoadAsync(http, uri, entityId, cancellationToken), $"The metadata from {uri}");
+        }
+        catch (MetadataException e)
+        {
+            return MetadataResult.Failed(e.Code, e.Message);
+        }
+        // Raised by the handler for requests it cannot even start (an unsupported host form); the URL is the client's.
+        catch (Exception e) when (e is InvalidOperationException or NotSupportedException)
+        {
+            return MetadataResult.Failed(MetadataCodes.FetchFailed, $"Could not fetch {uri}: {e.Message} Check the URL.");
+        }
+    }
+
+    /// <summary>Reads metadata an admin pasted (the "XML" choice of ServiceNow's Import Identity Provider Metadata).</summary>
+    public MetadataResult Read(string xml, string? entityId)
+    {
+        try
+        {
+            return Check(reader.Read(xml, entityId), "The metadata XML");
+        }
+        catch (MetadataException e)
+        {
+            return MetadataResult.Failed(e.Code, e.Message);
+        }
+    }
+
+    private static MetadataResult Check(EntityMetadata metadata, string what)
+    {
+        IdentityProviderRole role;
+        try
+        {
+            role = metadata.RequireIdentityProvider();
+        }
+        catch (MetadataException e)
+        {
+            return MetadataResult.Failed(e.Code, $"{what}: {e.Message}");
+        }
+        // validUntil is the provider saying "do not rely on this after": keys in stale metadata may have been retired.
+        if (metadata.IsExpired)
+            return MetadataResult.Failed(MetadataCodes.Malformed,
+                $"{what} expired on {GlideDateTimes.Format(metadata.ValidUntil!.Value)} UTC (validUntil). Get current metadata from the identity provider.");
+        return new MetadataResult(new IdentityProviderMetadata(metadata.EntityId, role), null);
+    }
+
+    public void Dispose() => http.Dispose();
+}
