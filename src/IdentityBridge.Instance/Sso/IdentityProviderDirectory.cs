@@ -96,7 +96,7 @@ public sealed class IdentityProviderDirectory(Store store, SystemProperties prop
             if (!SysIds.IsSysId(id)) continue;
             var row = await store.GetAsync(certificateTable, id, cancellationToken: cancellationToken);
             if (row is null || row["active"] != "true") continue;
-            var (parsed, error) = CertificateText.Parse(row["pem_certificate"]);
+            var (parsed, error) = Parse(row["pem_certificate"]);
             if (parsed is null)
             {
                 await log.WriteAsync(SyslogLevel.Warning, SsoLog.Source,
@@ -107,7 +107,6 @@ public sealed class IdentityProviderDirectory(Store store, SystemProperties prop
             {
                 await log.WriteAsync(SyslogLevel.Warning, SsoLog.Source,
                     $"Certificate {row["name"]} ({id}) of identity provider {record.Name} is not used: {reason}", cancellationToken);
-                parsed.Certificate.Dispose();
                 continue;
             }
             certificates.Add(parsed.Certificate);
@@ -130,6 +129,21 @@ public sealed class IdentityProviderDirectory(Store store, SystemProperties prop
             ClockSkew = TimeSpan.FromSeconds(Math.Clamp(skew, 0, SsoRules.MaxClockSkewSeconds)),
         };
     }
+
+    /// <summary>
+    /// Parsed certificates by their PEM text: decoding one costs about as much as checking a signature, and every
+    /// response needs the record's. The text is the key, so an edited certificate is parsed afresh.
+    /// </summary>
+    private (ParsedCertificate? Certificate, string? Error) Parse(string? pem)
+    {
+        if (pem is not null && _parsed.TryGetValue(pem, out var known)) return (known, null);
+        var (parsed, error) = CertificateText.Parse(pem);
+        if (parsed is null || pem is null) return (parsed, error);
+        if (_parsed.Count >= 256) _parsed.Clear();
+        return (_parsed.GetOrAdd(pem, parsed), null);
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ParsedCertificate> _parsed = new(StringComparer.Ordinal);
 
     private TableDefinition Table => store.Tables.Find(SsoTables.Saml)!;
 }

@@ -43,6 +43,18 @@ public abstract class SamlStateTests(RunningInstance instance)
     }
 
     [BackendFact]
+    public async Task a_burst_of_sign_ins_shares_commits_and_still_lets_each_key_through_exactly_once()
+    {
+        var keys = Enumerable.Range(0, 120).Select(_ => Key(instance.NewScope())).ToList();
+
+        // Every key sent three times at once, all interleaved: the batches mix first uses and replays.
+        var attempts = keys.SelectMany(k => new[] { k, k, k }).OrderBy(_ => Random.Shared.Next()).ToList();
+        var results = await Task.WhenAll(attempts.Select(k => Task.Run(async () => (k, await Replay.TryAddAsync(k, Now.AddMinutes(5), default)))));
+
+        foreach (var key in keys) Assert.Single(results, r => r.k == key && r.Item2);
+    }
+
+    [BackendFact]
     public async Task keys_differing_only_in_case_are_two_keys()
     {
         var key = Key(instance.NewScope());
