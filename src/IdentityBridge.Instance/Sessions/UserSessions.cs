@@ -11,7 +11,8 @@ using Microsoft.AspNetCore.Http;
 namespace IdentityBridge.Instance.Sessions;
 
 /// <summary>Where a session came from when an identity provider signed the user in (for single logout).</summary>
-public sealed record SsoOrigin(string IdentityProviderSysId, string? NameId, string? SessionIndex);
+/// <remarks>The NameID format is kept so that a LogoutRequest names the user exactly as the assertion did.</remarks>
+public sealed record SsoOrigin(string IdentityProviderSysId, string? NameId, string? SessionIndex, string? NameIdFormat = null);
 
 /// <summary>A browser session as sys_user_session keeps it.</summary>
 public sealed record UserSession(string SysId, string UserSysId, SsoOrigin? Sso, DateTimeOffset Created, DateTimeOffset LastAccess);
@@ -45,6 +46,7 @@ public sealed class UserSessions(Store store, SystemProperties properties, Insta
             ["expires"] = GlideDateTimes.Format(now + timeout),
             ["idp"] = sso?.IdentityProviderSysId,
             ["name_id"] = Clip(sso?.NameId, 1000),
+            ["name_id_format"] = Clip(sso?.NameIdFormat, 255),
             ["session_index"] = Clip(sso?.SessionIndex, 255),
             ["client_ip"] = Clip(clientIp, 64),
         }, new WriteOptions("system"), cancellationToken);
@@ -160,7 +162,7 @@ public sealed class UserSessions(Store store, SystemProperties properties, Insta
     private static UserSession ToSession(RecordRow row) => new(
         row.SysId,
         row["user"] ?? "",
-        row["idp"] is { Length: > 0 } idp ? new SsoOrigin(idp, row["name_id"], row["session_index"]) : null,
+        row["idp"] is { Length: > 0 } idp ? new SsoOrigin(idp, row["name_id"], row["session_index"], row["name_id_format"]) : null,
         Parse(row["created"]),
         Parse(row["last_access"]));
 

@@ -25,8 +25,8 @@ public sealed class MetadataImport(Store store, MetadataSource source, MetadataC
 
     public const string UrlField = "idp_metadata_url";
 
-    private static readonly string[] FilledFields =
-        ["idp", "name", "idp_authnrequest_url", "idp_authnrequest_binding", "idp_logout_url", "idp_logout_binding"];
+    private static readonly string[] CheckedFields =
+        [UrlField, "idp", "name", "idp_authnrequest_url", "idp_authnrequest_binding", "idp_logout_url", "idp_logout_binding"];
 
     /// <summary>
     /// Imports metadata into <paramref name="values"/> when the write asks for it, then runs the record's own
@@ -47,6 +47,7 @@ public sealed class MetadataImport(Store store, MetadataSource source, MetadataC
             string.IsNullOrEmpty(current["x509_cert"]));
         if (!fromXml && !fromUrl) return await rules();
 
+        if (TooLong(values) is { } tooLongUrl) return tooLongUrl;
         var where = fromXml ? XmlField : givenUrl!;
         // An explicit entity id picks the entity from an aggregate; re-importing the same URL keeps the record's.
         var entityId = Given(values, "idp") ?? (current is not null && givenUrl == current[UrlField] ? NonEmpty(current["idp"]) : null);
@@ -62,7 +63,7 @@ public sealed class MetadataImport(Store store, MetadataSource source, MetadataC
         var linked = new List<MetadataCertificate>();
         if (Given(values, "x509_cert") is null)
         {
-            var providerName = values.GetValueOrDefault("name") ?? current?["name"] ?? metadata.EntityId;
+            var providerName = Given(values, "name") ?? NonEmpty(current?["name"]) ?? metadata.EntityId;
             foreach (var certificate in metadata.SigningCertificates)
                 linked.Add(await certificates.EnsureAsync(certificate, MetadataCertificates.NameFor(providerName, certificate),
                     $"Signing certificate of {metadata.EntityId}, imported from its metadata ({where}). " +
@@ -78,7 +79,7 @@ public sealed class MetadataImport(Store store, MetadataSource source, MetadataC
         var added = linked.Count(c => c.Created);
         await log.WriteAsync(SyslogLevel.Information, SsoLog.Source,
             $"Identity provider metadata of {metadata.EntityId} imported from {where} by {caller.UserName} into " +
-            $"'{values.GetValueOrDefault("name") ?? current?["name"]}'{(current is null ? "" : $" ({current.SysId})")}: " +
+            $"'{Given(values, "name") ?? current?["name"]}'{(current is null ? "" : $" ({current.SysId})")}: " +
             $"{metadata.SigningCertificates.Count} signing certificate(s), {added} new", cancellationToken);
         return null;
     }
@@ -102,14 +103,14 @@ public sealed class MetadataImport(Store store, MetadataSource source, MetadataC
         }
     }
 
-    // What metadata puts in a field must fit it: the store would refuse the write after the certificates were made.
+    // What goes in a field must fit it: the store would refuse the write only after the fetch and the certificates.
     private ApiError? TooLong(Dictionary<string, string?> values)
     {
         var table = store.Tables.Find(SsoTables.Saml)!;
-        foreach (var field in FilledFields)
+        foreach (var field in CheckedFields)
             if (values.GetValueOrDefault(field) is { } value && table.Column(field) is { } column && value.Length > column.MaxLength)
                 return ApiError.BadRequest($"Invalid value for field: {field}",
-                    $"The metadata's value for {field} is {value.Length} characters long; the field holds {column.MaxLength}. Check that the metadata is the identity provider's.");
+                    $"The value for {field} is {value.Length} characters long; the field holds {column.MaxLength}. Check the URL and that the metadata is the identity provider's.");
         return null;
     }
 

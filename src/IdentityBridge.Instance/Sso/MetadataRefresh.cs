@@ -54,7 +54,8 @@ public sealed class MetadataRefresh(Store store, SystemProperties properties, Sy
     {
         var hours = await properties.GetIntegerAsync(SystemProperties.MetadataRefreshHours, 24, cancellationToken);
         if (hours <= 0) return [];
-        var interval = TimeSpan.FromHours(hours);
+        // At most ten years: beyond that a TimeSpan added to a date overflows, and the refresh is off in all but name.
+        var interval = TimeSpan.FromHours(Math.Min(hours, 87_600));
         // One pass at a time on a node: the housekeeping and a direct call must not both add the same certificate.
         await running.WaitAsync(cancellationToken);
         try
@@ -65,23 +66,6 @@ public sealed class MetadataRefresh(Store store, SystemProperties properties, Sy
                 if (IsDue(row, interval, now))
                     outcomes.Add(await RefreshRowAsync(row, cancellationToken));
             return outcomes;
-        }
-        finally
-        {
-            running.Release();
-        }
-    }
-
-    /// <summary>Refreshes one record now, whatever the interval; null when it does not exist or has no Metadata URL.</summary>
-    public async Task<MetadataRefreshOutcome?> RefreshAsync(string sysId, CancellationToken cancellationToken)
-    {
-        var id = sysId.Trim().ToLowerInvariant();
-        if (!SysIds.IsSysId(id)) return null;
-        await running.WaitAsync(cancellationToken);
-        try
-        {
-            var row = await store.GetAsync(SamlTable, id, cancellationToken: cancellationToken);
-            return row is null || string.IsNullOrWhiteSpace(row[MetadataImport.UrlField]) ? null : await RefreshRowAsync(row, cancellationToken);
         }
         finally
         {

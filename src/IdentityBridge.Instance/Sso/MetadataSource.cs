@@ -89,6 +89,12 @@ public sealed class MetadataSource : IDisposable
         {
             return Check(await loader.LoadAsync(http, uri, entityId, cancellationToken), $"The metadata from {uri}");
         }
+        // A sign-in or error page (<!DOCTYPE html>, <html>) is the usual reason a URL does not give metadata.
+        catch (MetadataException e) when (e.Code is MetadataCodes.UnsafeXml or MetadataCodes.UnexpectedRoot)
+        {
+            return MetadataResult.Failed(e.Code, e.Message +
+                " The URL may lead to a web page, such as a sign-in page, rather than to the metadata: check that it is the metadata URL and that it needs no sign-in.");
+        }
         catch (MetadataException e)
         {
             return MetadataResult.Failed(e.Code, e.Message);

@@ -34,7 +34,7 @@ internal sealed partial class SamlServiceProvider
             Destination = destination.AbsoluteUri,
             NotOnOrAfter = now + RequestLifetime,
             Issuer = OurEntityId(record),
-            NameId = new NameIdentifier { Value = nameId, Format = record.NameIdPolicy },
+            NameId = new NameIdentifier { Value = nameId, Format = sso.NameIdFormat },
             SessionIndexes = sso.SessionIndex is { Length: > 0 } index ? [index] : [],
         };
         await requests.RememberAsync(request.Id, record.SysId, SentRequestKind.Logout, null, false, now + RequestLifetime, cancellationToken);

@@ -199,7 +199,7 @@ internal sealed partial class SamlServiceProvider(
             return;
         }
         var client = context.Connection.RemoteIpAddress?.ToString() ?? "";
-        var (token, _) = await sessions.StartAsync(user.UserSysId!, new SsoOrigin(record.SysId, assertion.NameId, assertion.SessionIndex), client, cancellationToken);
+        var (token, _) = await sessions.StartAsync(user.UserSysId!, new SsoOrigin(record.SysId, assertion.NameId, assertion.SessionIndex, assertion.NameIdFormat), client, cancellationToken);
         sessions.WriteCookie(context, token);
         context.Response.Cookies.Append(SsoCookie, record.SysId, new CookieOptions
         {

@@ -134,6 +134,7 @@ public static class SsoTables
             DateTime("last_access", "Last access"),
             Reference("idp", IdentityProvider, "Identity Provider"),
             String("name_id", "NameID", 1000),
+            String("name_id_format", "NameID format", 255),
             String("session_index", "SessionIndex", 255),
             String("client_ip", "Client IP", 64),
         ],
