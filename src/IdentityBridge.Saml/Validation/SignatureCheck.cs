@@ -124,7 +124,7 @@ internal static class SignatureCheck
         if (!CryptographicOperations.FixedTimeEquals(digest, digestValue))
         {
             problems.Add(new(ValidationCodes.SignatureInvalid,
-                $"{what} signature: the digest does not match; the signed content was changed after signing.",
+                $"SAML2ValidationError: Signature did not validate against the credential's key: the digest of the {what} does not match, so its content changed after it was signed.",
                 $"{what} {signedParent.GetAttribute("ID")}"));
             return new(false, null, problems);
         }
