@@ -38,12 +38,12 @@ internal static class SamlBench
 
     public sealed record Result(
         double RawVerifiesPerSecond, long Validations, TimeSpan ValidationElapsed, long ValidationFailures,
-        long ParallelValidations, TimeSpan ParallelElapsed, int Threads,
+        long ParallelValidations, TimeSpan ParallelElapsed, int Callers,
         PhaseMeasurement? Http, string? HttpSkipped, int Users)
     {
         public double ValidationsPerSecond => Validations / ValidationElapsed.TotalSeconds;
         public double ParallelPerSecond => ParallelValidations / ParallelElapsed.TotalSeconds;
-        public double ParallelPerCore => ParallelPerSecond / Threads;
+        public double ParallelPerCore => ParallelPerSecond / Environment.ProcessorCount;
         public bool TargetMet => ValidationsPerSecond >= ValidationsPerCoreTarget && ValidationFailures == 0 && (Http?.Failures ?? 0) == 0;
     }
 
@@ -69,13 +69,14 @@ internal static class SamlBench
             await using var store = await InstanceApp.OpenStoreAsync(new InstanceOptions { DataDirectory = Path.Combine(directory.FullName, "validation") }, cancellationToken);
             var validator = new ResponseValidator(new FixedResolver(trust), new StoreReplayCache(store, TimeProvider.System), new NoRequests(), TimeProvider.System);
             var (validations, elapsed, failures) = await MeasureValidationAsync(validator, trust, responses[..options.Responses], 1, cancellationToken);
-            var threads = Environment.ProcessorCount;
-            var (parallel, parallelElapsed, parallelFailures) = await MeasureValidationAsync(validator, trust, responses[options.Responses..], threads, cancellationToken);
+            // As an ACS under load sees them: many sign-ins at once on every core, their replay inserts sharing commits.
+            var callers = Environment.ProcessorCount * 8;
+            var (parallel, parallelElapsed, parallelFailures) = await MeasureValidationAsync(validator, trust, responses[options.Responses..], callers, cancellationToken);
             failures += parallelFailures;
             responses = [];
 
             var (http, skipped, users) = await MeasureHttpAsync(options, console, idp, directory.FullName, cancellationToken);
-            return new Result(raw, validations, elapsed, failures, parallel, parallelElapsed, threads, http, skipped, users);
+            return new Result(raw, validations, elapsed, failures, parallel, parallelElapsed, callers, http, skipped, users);
         }
         finally
         {
@@ -271,7 +272,7 @@ internal static class SamlBench
             $">= {N(ValidationsPerCoreTarget)}/s", result.ValidationsPerSecond >= ValidationsPerCoreTarget ? "[green]pass[/]" : "[red bold]MISSED[/]");
         table.AddRow("time per validation", $"{N(result.ValidationElapsed.TotalMicroseconds / Math.Max(1, result.Validations), "N1")} µs", "", "");
         table.AddRow("validation cost over the raw verify", $"{N(result.RawVerifiesPerSecond / result.ValidationsPerSecond, "N1")}x", "", "");
-        table.AddRow($"validations, {result.Threads} threads (replay inserts share commits)", $"{N(result.ParallelPerSecond)}/s", "", "");
+        table.AddRow($"validations, {result.Callers} concurrent callers on {Environment.ProcessorCount} cores (replay inserts share commits)", $"{N(result.ParallelPerSecond)}/s", "", "");
         table.AddRow($"  per core", $"{N(result.ParallelPerCore)}/s", $">= {N(ValidationsPerCoreTarget)}/s",
             result.ParallelPerCore >= ValidationsPerCoreTarget ? "[green]pass[/]" : "[red bold]MISSED[/]");
         table.AddRow("validations refused (must be 0)", N(result.ValidationFailures), "0", result.ValidationFailures == 0 ? "[green]pass[/]" : "[red bold]MISSED[/]");
@@ -297,7 +298,8 @@ internal static class SamlBench
         validation_failures = result.ValidationFailures,
         validations_per_second_all_cores = result.ParallelPerSecond,
         validations_per_second_per_core = result.ParallelPerCore,
-        threads = result.Threads,
+        concurrent_callers = result.Callers,
+        cores = Environment.ProcessorCount,
         http_sign_ins_per_second = result.Http?.PerSecond,
         http_p50_ms = result.Http?.P50,
         http_p99_ms = result.Http?.P99,

@@ -10,18 +10,18 @@ using IdentityBridge.Storage.Schema;
 namespace IdentityBridge.Instance.Sso;
 
 /// <summary>
-/// The consumed assertions, in saml2_assertion_replay. The unique index on <c>key</c> makes it atomic across every
-/// node on one database: of two inserts of one key, the database lets exactly one through.
+/// The consumed assertions, in saml2_assertion_replay. Each key's hash is its row's sys_id, so the primary key makes
+/// it atomic across every node on one database: of two inserts of one key, the database lets exactly one through.
 /// </summary>
 /// <remarks>
 /// The key is stored as the SHA-256 of what the validator gives (64 hex characters), so any key fits the column and
 /// two keys that differ only in case stay two keys even though the store compares text without regard to case.
-/// </remarks>
 /// <para>
 /// Concurrent sign-ins share one transaction: while one caller writes, the keys that arrive meanwhile queue up and
-/// the next writer inserts them all at once. Each key is still decided by the unique index alone, so a batch changes
+/// the next writer inserts them all at once. Each key is still decided by the primary key alone, so a batch changes
 /// nothing about who wins, only how many commits a burst of sign-ins costs.
 /// </para>
+/// </remarks>
 public sealed class StoreReplayCache(Store store, TimeProvider time) : IReplayCache
 {
     private const int MaxBatch = 256;
@@ -64,6 +64,7 @@ public sealed class StoreReplayCache(Store store, TimeProvider time) : IReplayCa
                 // Not the caller's token: a caller that gives up must not abandon the others' keys half-written.
                 var results = await store.InsertManyAsync(Table, batch.Select(p => (IReadOnlyDictionary<string, string?>)new Dictionary<string, string?>
                 {
+                    ["sys_id"] = p.Key[..32],
                     ["key"] = p.Key,
                     ["expires"] = p.Expires,
                 }).ToList(), new WriteOptions("system"), CancellationToken.None);
