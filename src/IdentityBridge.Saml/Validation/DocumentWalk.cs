@@ -15,10 +15,19 @@ internal sealed class DocumentWalk
     public List<XmlElement> Signatures { get; } = [];
     public List<string> DuplicateIds { get; } = [];
 
+    /// <summary>Walks with an explicit stack, in document order: no nesting can exhaust the call stack.</summary>
     public static DocumentWalk Of(XmlElement root)
     {
         var walk = new DocumentWalk();
-        walk.Visit(root);
+        var pending = new Stack<XmlElement>();
+        pending.Push(root);
+        while (pending.Count > 0)
+        {
+            var element = pending.Pop();
+            walk.Visit(element);
+            for (var child = element.LastChild; child is not null; child = child.PreviousSibling)
+                if (child is XmlElement e) pending.Push(e);
+        }
         return walk;
     }
 
@@ -30,7 +39,5 @@ internal sealed class DocumentWalk
             foreach (XmlAttribute attribute in element.Attributes)
                 if (attribute.LocalName is "ID" or "Id" or "id" && !_ids.Add(attribute.Value) && !DuplicateIds.Contains(attribute.Value))
                     DuplicateIds.Add(attribute.Value);
-        for (var child = element.FirstChild; child is not null; child = child.NextSibling)
-            if (child is XmlElement e) Visit(e);
     }
 }

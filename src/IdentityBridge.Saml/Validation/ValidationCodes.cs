@@ -11,6 +11,7 @@ public static class ValidationCodes
     public const string Doctype = SafeXml.DoctypeCode;
     public const string Malformed = SafeXml.MalformedCode;
     public const string ProcessingInstruction = SafeXml.ProcessingInstructionCode;
+    public const string NestingTooDeep = SafeXml.NestingCode;
 
     // Structure.
     public const string NotAResponse = "NOT_A_RESPONSE";

@@ -22,6 +22,14 @@ public static class SafeXml
     public const string MalformedCode = "MALFORMED_XML";
     public const string TooLargeCode = "MESSAGE_TOO_LARGE";
     public const string ProcessingInstructionCode = "PROCESSING_INSTRUCTION_FORBIDDEN";
+    public const string NestingCode = "NESTING_TOO_DEEP";
+
+    /// <summary>
+    /// The deepest element nesting accepted. SAML messages and metadata need a dozen levels; a document nested
+    /// tens of thousands deep (still under the size limit) would otherwise exhaust the stack of any code that
+    /// follows the tree recursively, and a stack overflow ends the process.
+    /// </summary>
+    public const int MaxDepth = 128;
 
     /// <summary>The largest document accepted, in characters, unless a caller asks for less.</summary>
     public const int DefaultMaxCharacters = 1024 * 1024;
@@ -82,19 +90,28 @@ public static class SafeXml
                 throw new SamlXmlException(DoctypeCode, "The message contains a DOCTYPE declaration, which is refused.");
             if (document.DocumentElement is null)
                 throw new SamlXmlException(MalformedCode, "The message has no root element.");
-            if (HasProcessingInstruction(document))
-                throw new SamlXmlException(ProcessingInstructionCode, "The message contains a processing instruction, which SAML messages never carry.");
+            CheckTree(document);
             return document;
         }
     }
 
-    private static bool HasProcessingInstruction(XmlNode node)
+    /// <summary>One pass with an explicit stack (recursion is what deep nesting attacks): depth and processing instructions.</summary>
+    private static void CheckTree(XmlDocument document)
     {
-        for (var child = node.FirstChild; child is not null; child = child.NextSibling)
+        var pending = new Stack<(XmlNode Node, int Depth)>();
+        pending.Push((document, 0));
+        while (pending.Count > 0)
         {
-            if (child.NodeType == XmlNodeType.ProcessingInstruction) return true;
-            if (child.HasChildNodes && HasProcessingInstruction(child)) return true;
+            var (node, depth) = pending.Pop();
+            for (var child = node.FirstChild; child is not null; child = child.NextSibling)
+            {
+                if (child.NodeType == XmlNodeType.ProcessingInstruction)
+                    throw new SamlXmlException(ProcessingInstructionCode, "The message contains a processing instruction, which SAML messages never carry.");
+                if (child.NodeType != XmlNodeType.Element) continue;
+                if (depth + 1 > MaxDepth)
+                    throw new SamlXmlException(NestingCode, $"The message nests elements more than {MaxDepth} levels deep, which no SAML message needs.");
+                if (child.HasChildNodes) pending.Push((child, depth + 1));
+            }
         }
-        return false;
     }
 }
