@@ -15,7 +15,7 @@ namespace IdentityBridge.Instance.Sso;
 /// the <see cref="IdentityProviderTrust"/> each one means for SAML validation.
 /// </summary>
 public sealed class IdentityProviderDirectory(Store store, SystemProperties properties, SystemLog log, InstanceUrls urls,
-    TimeProvider time) : IIdentityProviderResolver
+    ServiceProviderKeys keys, TimeProvider time) : IIdentityProviderResolver
 {
     private const int MaxIssuerLength = 1000;
 
@@ -126,6 +126,8 @@ public sealed class IdentityProviderDirectory(Store store, SystemProperties prop
             Audience = record.Audience ?? entityId,
             AssertionConsumerServiceUrls = acs,
             AllowSha1 = record.AllowSha1,
+            // Encrypt Assertion: the provider encrypts to the key our SP metadata publishes for encryption.
+            DecryptionCertificate = record.Text("encrypt_assertion") == "true" ? await keys.SigningCertificateAsync(cancellationToken) : null,
             ClockSkew = TimeSpan.FromSeconds(Math.Clamp(skew, 0, SsoRules.MaxClockSkewSeconds)),
         };
     }

@@ -108,6 +108,7 @@ internal sealed class SamlPages(SamlServiceProvider saml, IdentityProviderDirect
             AuthnRequestsSigned = record.Text("require_signed_authnrequest") == "true",
             WantAssertionsSigned = true,
             SigningCertificate = certificate,
+            EncryptionCertificate = record.Text("encrypt_assertion") == "true" ? certificate : null,
             NameIdFormats = [record.NameIdPolicy ?? SamlNames.NameIdUnspecified],
             SingleLogoutServiceUrl = urls.AssertionConsumerServiceUrls[0],
             AssertionConsumerServiceUrls = urls.AssertionConsumerServiceUrls,
