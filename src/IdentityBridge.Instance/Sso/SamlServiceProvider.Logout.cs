@@ -43,7 +43,7 @@ internal sealed partial class SamlServiceProvider
             : null;
         HtmlPage.Redirect(context, _redirect.BuildUrl(destination.AbsoluteUri, SamlMessageKind.Request, request.ToXml(), request.Id, signing));
         await log.WriteAsync(SyslogLevel.Information, SsoLog.Source,
-            $"SAML2: Sent LogoutRequest {request.Id} to {record.Name} for {nameId}", cancellationToken);
+            $"Sent LogoutRequest {request.Id} to {record.Name} for {nameId}", cancellationToken);
         return true;
     }
 
@@ -92,7 +92,7 @@ internal sealed partial class SamlServiceProvider
             ended += await sessions.EndForIdentityProviderAsync(record.SysId, request.NameId.Value, index, cancellationToken);
         if (await sessions.CurrentAsync(context) is null) sessions.ClearCookie(context);
         await log.WriteAsync(SyslogLevel.Information, SsoLog.Source,
-            $"SAML2: {record.Name} logged out {request.NameId.Value}: {ended} session(s) ended (LogoutRequest {request.Id})", cancellationToken);
+            $"{record.Name} logged out {request.NameId.Value}: {ended} session(s) ended (LogoutRequest {request.Id})", cancellationToken);
 
         if (!Uri.TryCreate(record.LogoutUrl, UriKind.Absolute, out var back) || back.Scheme is not ("https" or "http"))
         {
@@ -127,7 +127,7 @@ internal sealed partial class SamlServiceProvider
             return;
         }
         await log.WriteAsync(response.Status.IsSuccess ? SyslogLevel.Information : SyslogLevel.Warning, SsoLog.Source,
-            $"SAML2: {record.Name} answered LogoutRequest {request.RequestId} with {response.Status.Code}" +
+            $"{record.Name} answered LogoutRequest {request.RequestId} with {response.Status.Code}" +
             (response.Status.Message is { } text ? $": {text}" : ""), cancellationToken);
         HtmlPage.Redirect(context, LoginPages.ExternalLogoutTarget(record.ExternalLogoutRedirect));
     }
@@ -154,7 +154,7 @@ internal sealed partial class SamlServiceProvider
 
     private async Task RefuseLogoutAsync(HttpContext context, string reason)
     {
-        await log.WriteAsync(SyslogLevel.Error, SsoLog.Source, "SAML2: Refused a single logout message: " + reason, context.RequestAborted);
+        await log.WriteAsync(SyslogLevel.Error, SsoLog.Source, "Refused a single logout message: " + reason, context.RequestAborted);
         await HtmlPage.WriteAsync(context, StatusCodes.Status400BadRequest, "Logout message refused",
             "<h1>Logout message refused</h1>\n<p role=\"alert\" class=\"error\">The single logout message could not be verified.</p>\n" +
             "<p><a href=\"/logout.do\">Log out of this instance</a></p>");

@@ -158,7 +158,7 @@ internal sealed partial class SamlServiceProvider(
         if (!result.IsValid)
         {
             await log.WriteAsync(SyslogLevel.Error, SsoLog.Source,
-                $"SAML2: Could not validate SAMLResponse{From(result)}: " +
+                $"Could not validate SAMLResponse{From(result)}: " +
                 string.Join("; ", result.Problems.Select(p => $"[{p.Code}] {p.Message}")), cancellationToken);
             if (test)
             {
@@ -187,7 +187,7 @@ internal sealed partial class SamlServiceProvider(
         if (!record.Active)
         {
             await log.WriteAsync(SyslogLevel.Error, SsoLog.Source,
-                $"SAML2: Refused a response from {record.Name} ({record.SysId}): the identity provider record is not active", cancellationToken);
+                $"Refused a response from {record.Name} ({record.SysId}): the identity provider record is not active", cancellationToken);
             await FailurePageAsync(context, StatusCodes.Status401Unauthorized, $"Sign-in through {record.Name} is not active on this instance.");
             return;
         }
@@ -210,7 +210,7 @@ internal sealed partial class SamlServiceProvider(
             MaxAge = TimeSpan.FromDays(365),
         });
         await log.WriteAsync(SyslogLevel.Information, SsoLog.Source,
-            $"SAML2: User {user.UserName} signed in through {record.Name} (assertion {assertion.AssertionId}, certificate SHA-256 {assertion.SigningCertificateThumbprint[..16]}...){(user.Created ? ", created just in time" : "")}",
+            $"User {user.UserName} signed in through {record.Name} (assertion {assertion.AssertionId}, certificate SHA-256 {assertion.SigningCertificateThumbprint[..16]}...){(user.Created ? ", created just in time" : "")}",
             cancellationToken);
         // Solicited: back where the user was going, as remembered. Unsolicited: the RelayState when it is one of our paths.
         var target = tracked is { Kind: SentRequestKind.Authn } ? tracked.RelayState
