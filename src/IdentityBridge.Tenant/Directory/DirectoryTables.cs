@@ -16,6 +16,7 @@ public static class DirectoryTables
     public const string DomainTable = "graph_domain";
     public const string ChangeTable = "graph_change";
     public const string SettingTable = "tenant_setting";
+    public const string TokenSigningCertificateTable = "sp_token_signing_certificate";
 
     private const int JsonLength = 16_000;
 
@@ -145,6 +146,24 @@ public static class DirectoryTables
     ],
     [IndexDefinition.UniqueOn("name")]);
 
+    /// <summary>
+    /// A SAML token-signing certificate of a service principal (spec/saml.md 1.5). Several are kept for rollover, one
+    /// active; the private key is held only as SecretProtector ciphertext.
+    /// </summary>
+    public static TableDefinition TokenSigningCertificate { get; } = new(TokenSigningCertificateTable, "Token signing certificate", "display_name",
+    [
+        ColumnDefinition.Reference("service_principal", ServicePrincipalTable),
+        ColumnDefinition.String("key_id", maxLength: 36) with { Mandatory = true },
+        ColumnDefinition.String("thumbprint", maxLength: 40) with { Mandatory = true },
+        ColumnDefinition.String("display_name", maxLength: 256),
+        ColumnDefinition.String("certificate", maxLength: 8000),
+        ColumnDefinition.String("private_key", maxLength: 8000),
+        ColumnDefinition.DateTime("start_date_time"),
+        ColumnDefinition.DateTime("end_date_time"),
+        ColumnDefinition.Boolean("active"),
+    ],
+    [IndexDefinition.UniqueOn("key_id"), IndexDefinition.On("service_principal")]);
+
     public static IReadOnlyList<TableDefinition> All { get; } =
-        [User, Group, GroupMember, ServicePrincipal, AppRoleAssignment, Domain, Change, Setting];
+        [User, Group, GroupMember, ServicePrincipal, AppRoleAssignment, Domain, Change, Setting, TokenSigningCertificate];
 }

@@ -14,7 +14,8 @@ namespace IdentityBridge.Tenant.Graph;
 /// caller must hold one of the application permissions the endpoint needs; the routes are matched here, the work is
 /// in the partial files by resource (users, groups, delta, applications).
 /// </summary>
-internal sealed partial class GraphApi(TenantDirectory directory, TenantOptions options, GraphRateLimiter limiter)
+internal sealed partial class GraphApi(TenantDirectory directory, TenantOptions options, GraphRateLimiter limiter,
+    Saml.TokenSigningCertificates signingCertificates)
 {
     private Store Store => directory.Store;
 
@@ -76,7 +77,9 @@ internal sealed partial class GraphApi(TenantDirectory directory, TenantOptions 
             case 2 when Is(0, "groups"):
                 return Get() ? GetGroupAsync(r, s[1]) : Patch() ? UpdateGroupAsync(r, s[1]) : Delete() ? DeleteGroupAsync(r, s[1]) : null;
             case 2 when Is(0, "servicePrincipals"):
-                return Get() ? GetServicePrincipalAsync(r, s[1]) : null;
+                return Get() ? GetServicePrincipalWithKeysAsync(r, s[1]) : Patch() ? UpdateServicePrincipalAsync(r, s[1]) : null;
+            case 3 when Is(0, "servicePrincipals") && Is(2, "addTokenSigningCertificate"):
+                return Post() ? AddTokenSigningCertificateAsync(r, s[1]) : null;
             case 3 when Is(0, "users") && Is(2, "manager"):
                 return Get() ? GetManagerAsync(r, s[1]) : null;
             case 4 when Is(0, "users") && Is(2, "manager") && Is(3, "$ref"):

@@ -1,8 +1,10 @@
 using System.Net;
 using IdentityBridge.Storage;
 using IdentityBridge.Storage.Maintenance;
+using IdentityBridge.Storage.Security;
 using IdentityBridge.Tenant.Directory;
 using IdentityBridge.Tenant.Graph;
+using IdentityBridge.Tenant.Saml;
 using IdentityBridge.Tenant.Tokens;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -116,17 +118,26 @@ public sealed class TenantApp : IAsyncDisposable
         services.AddSingleton(directory.Store);
         services.AddSingleton(options.Time);
         services.AddSingleton<GraphRateLimiter>();
+        // One key for every node of a tenant (IDBRIDGE_TENANT_KEY), else a key file beside the database: it encrypts
+        // the private keys of the apps' SAML signing certificates at rest.
+        services.AddSingleton(_ => SecretProtector.Load(Path.Combine(options.DataDirectory, "tenant.key"),
+            Environment.GetEnvironmentVariable("IDBRIDGE_TENANT_KEY"), "IDBRIDGE_TENANT_KEY"));
+        services.AddSingleton<TokenSigningCertificates>();
+        services.AddSingleton(new FederationMetadataOptions { IssuerTemplate = options.SamlIssuerTemplate });
+        services.AddSingleton(tokens.Keys);
+        services.AddSingleton<FederationMetadataEndpoint>();
         services.AddSingleton<GraphApi>();
         services.AddSingleton<GraphErrors>();
 
         var app = builder.Build();
         var graph = app.Services.GetRequiredService<GraphApi>();
         var errors = app.Services.GetRequiredService<GraphErrors>();
+        var metadata = app.Services.GetRequiredService<FederationMetadataEndpoint>();
         app.Use(async (context, next) =>
         {
             if (context.Request.Path.StartsWithSegments("/v1.0", StringComparison.OrdinalIgnoreCase))
                 await errors.InvokeAsync(context, () => graph.HandleAsync(context));
-            else if (!await TokenEndpoints.TryHandleAsync(context, tokens)) await next(context);
+            else if (!await metadata.TryHandleAsync(context) && !await TokenEndpoints.TryHandleAsync(context, tokens)) await next(context);
         });
         return app;
     }

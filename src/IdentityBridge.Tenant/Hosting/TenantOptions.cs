@@ -23,6 +23,11 @@ public sealed record TenantOptions
     public int? RequestBudget { get; init; }
     public TimeSpan RequestBudgetWindow { get; init; } = TimeSpan.FromSeconds(10);
     public int PasswordIterations { get; init; } = PasswordHasher.DefaultIterations;
+    /// <summary>
+    /// The SAML IdP entity id, <c>{tenantId}</c> replaced by the tenant id: Entra's <c>https://sts.windows.net/{tenantId}/</c>
+    /// by default, whatever host serves the tenant, because service providers compare every Issuer with it.
+    /// </summary>
+    public string SamlIssuerTemplate { get; init; } = "https://sts.windows.net/{tenantId}/";
     /// <summary>Largest request body accepted by Graph.</summary>
     public long MaxRequestBodyBytes { get; init; } = 4 * 1024 * 1024;
     public TimeProvider Time { get; init; } = TimeProvider.System;

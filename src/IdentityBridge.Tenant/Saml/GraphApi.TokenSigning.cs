@@ -1,0 +1,144 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using IdentityBridge.Storage.Records;
+using IdentityBridge.Tenant.Directory;
+using IdentityBridge.Tenant.Saml;
+using Microsoft.AspNetCore.Http;
+
+namespace IdentityBridge.Tenant.Graph;
+
+/// <summary>
+/// A service principal's SAML token-signing certificates as Graph shows them: <c>addTokenSigningCertificate</c>,
+/// the public parts in <c>keyCredentials</c>, and the rollover by PATCH of <c>preferredTokenSigningKeyThumbprint</c>.
+/// No private key ever reaches a response.
+/// </summary>
+internal sealed partial class GraphApi
+{
+    private const string PreferredThumbprint = "preferredTokenSigningKeyThumbprint";
+
+    private static string GraphDate(DateTimeOffset value) =>
+        value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>Graph's customKeyIdentifier of a token-signing certificate: its SHA-1 thumbprint bytes, base64.</summary>
+    private static string CustomKeyIdentifier(TokenSigningCertificate certificate) =>
+        Convert.ToBase64String(certificate.Certificate.GetCertHash(HashAlgorithmName.SHA1));
+
+    private static JsonObject KeyCredential(TokenSigningCertificate certificate, string usage) => new()
+    {
+        ["customKeyIdentifier"] = CustomKeyIdentifier(certificate),
+        ["displayName"] = certificate.DisplayName,
+        ["endDateTime"] = GraphDate(certificate.EndDateTime),
+        // Only the public certificate; the Sign credential's key (the private one) stays in the store, as Graph
+        // never returns it either.
+        ["key"] = usage == "Verify" ? Convert.ToBase64String(certificate.Certificate.RawData) : null,
+        ["keyId"] = certificate.KeyId,
+        ["startDateTime"] = GraphDate(certificate.StartDateTime),
+        ["type"] = "AsymmetricX509Cert",
+        ["usage"] = usage,
+    };
+
+    private async Task AddSigningCertificatesAsync(JsonObject json, RecordRow servicePrincipal, CancellationToken cancellationToken)
+    {
+        var certificates = await signingCertificates.ListAsync(servicePrincipal.SysId, cancellationToken);
+        // Entra lists a signing certificate twice: the Sign credential (private key, never shown) and the Verify one.
+        json["keyCredentials"] = new JsonArray(certificates
+            .SelectMany(c => new[] { KeyCredential(c, "Sign"), KeyCredential(c, "Verify") })
+            .Select(c => (JsonNode)c).ToArray());
+        json[PreferredThumbprint] = certificates.FirstOrDefault(c => c.Active)?.Thumbprint;
+    }
+
+    private async Task GetServicePrincipalWithKeysAsync(GraphRequest request, string id)
+    {
+        Require(request, GraphPermissions.ReadApplications);
+        var row = await FindServicePrincipalAsync(id, request.Aborted);
+        var json = GraphJson.Object(GraphType.ServicePrincipal, row, GraphJson.Select(GraphType.ServicePrincipal, null));
+        DecorateServicePrincipal(json, row);
+        await AddSigningCertificatesAsync(json, row, request.Aborted);
+        await request.WriteAsync(StatusCodes.Status200OK, Entity(request, "servicePrincipals/$entity", json));
+    }
+
+    private async Task AddTokenSigningCertificateAsync(GraphRequest request, string id)
+    {
+        Require(request, GraphPermissions.WriteApplications);
+        var body = await request.BodyAsync();
+        var sp = await FindServicePrincipalAsync(id, request.Aborted);
+        if (body.ValueKind is not (JsonValueKind.Object or JsonValueKind.Undefined))
+            throw GraphException.BadRequest("The request body must be a JSON object such as {\"displayName\":\"CN=...\",\"endDateTime\":\"...\"}.");
+        string? displayName = null;
+        DateTimeOffset? end = null;
+        if (body.ValueKind == JsonValueKind.Object)
+        {
+            if (body.TryGetProperty("displayName", out var name) && name.ValueKind != JsonValueKind.Null)
+            {
+                if (name.ValueKind != JsonValueKind.String) throw Invalid("displayName");
+                displayName = name.GetString();
+            }
+            if (body.TryGetProperty("endDateTime", out var endValue) && endValue.ValueKind != JsonValueKind.Null)
+            {
+                if (endValue.ValueKind != JsonValueKind.String ||
+                    !DateTimeOffset.TryParse(endValue.GetString(), CultureInfo.InvariantCulture,
+                        DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
+                    throw Invalid("endDateTime");
+                end = parsed;
+            }
+        }
+        var (created, problem) = await signingCertificates.AddAsync(sp.SysId, displayName, end, request.Caller.AppId, request.Aborted);
+        if (problem is not null) throw GraphException.BadRequest(problem.Message);
+        var certificate = created!;
+        await request.WriteAsync(StatusCodes.Status200OK, new JsonObject
+        {
+            ["@odata.context"] = request.Root + "$metadata#microsoft.graph.selfSignedCertificate",
+            ["customKeyIdentifier"] = CustomKeyIdentifier(certificate),
+            ["displayName"] = certificate.DisplayName,
+            ["endDateTime"] = GraphDate(certificate.EndDateTime),
+            ["key"] = Convert.ToBase64String(certificate.Certificate.RawData),
+            ["keyId"] = certificate.KeyId,
+            ["startDateTime"] = GraphDate(certificate.StartDateTime),
+            ["thumbprint"] = certificate.Thumbprint,
+            ["type"] = "AsymmetricX509Cert",
+            ["usage"] = "Verify",
+        });
+
+        static GraphException Invalid(string property) => GraphJson.Invalid(GraphType.ServicePrincipal, property);
+    }
+
+    /// <summary>
+    /// PATCH of a service principal. <c>preferredTokenSigningKeyThumbprint</c> activates one of its certificates and
+    /// deactivates the others (Entra's rollover); the other writable properties are stored as given.
+    /// </summary>
+    private async Task UpdateServicePrincipalAsync(GraphRequest request, string id)
+    {
+        Require(request, GraphPermissions.WriteApplications);
+        var body = await request.BodyAsync();
+        var sp = await FindServicePrincipalAsync(id, request.Aborted);
+        if (body.ValueKind != JsonValueKind.Object) throw GraphException.BadRequest("The request body must be a JSON object.");
+        string? thumbprint = null;
+        var rest = new JsonObject();
+        foreach (var member in body.EnumerateObject())
+        {
+            if (string.Equals(member.Name, PreferredThumbprint, StringComparison.OrdinalIgnoreCase))
+            {
+                if (member.Value.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(member.Value.GetString()))
+                    throw GraphJson.Invalid(GraphType.ServicePrincipal, PreferredThumbprint);
+                thumbprint = member.Value.GetString();
+            }
+            else rest[member.Name] = JsonNode.Parse(member.Value.GetRawText());
+        }
+        var values = GraphJson.Values(GraphType.ServicePrincipal, JsonSerializer.SerializeToElement(rest));
+        if (values.TryGetValue("app_id", out _)) throw GraphException.BadRequest("Property 'appId' is read-only and cannot be set.");
+
+        if (thumbprint is not null &&
+            await signingCertificates.ActivateAsync(sp.SysId, thumbprint, request.Caller.AppId, request.Aborted) is null)
+            throw GraphException.BadRequest(
+                $"The thumbprint '{thumbprint}' is not one of this service principal's token-signing certificates; " +
+                "add one with addTokenSigningCertificate and give its thumbprint.");
+        if (values.Count > 0)
+        {
+            var result = await Store.UpdateAsync(DirectoryTables.ServicePrincipal, sp.SysId, values, new(request.Caller.AppId), request.Aborted);
+            if (!result.Succeeded) throw WriteFailed(GraphType.ServicePrincipal, result, "appId");
+        }
+        await request.NoContentAsync();
+    }
+}
