@@ -64,7 +64,7 @@ public sealed class HttpRedirectBinding
         if (signing is null)
             return query.ToString();
 
-        var hash = RedirectAlgorithms.HashOf(signing.Algorithm)
+        var hash = SamlNames.HashOf(signing.Algorithm)
             ?? throw new ArgumentException($"'{signing.Algorithm}' is not an RSA signature algorithm this binding signs with.", nameof(signing));
         using var key = signing.Certificate.GetRSAPrivateKey()
             ?? throw new ArgumentException("The signing certificate has no RSA private key.", nameof(signing));
@@ -147,7 +147,7 @@ public sealed class HttpRedirectBinding
                 ? "The message is not signed: the query has no Signature parameter."
                 : "The query has a Signature but no SigAlg, so the signature cannot be checked.");
 
-        var hash = RedirectAlgorithms.HashOf(message.SigAlg);
+        var hash = SamlNames.HashOf(message.SigAlg);
         if (hash is null)
             return BindingResult<X509Certificate2>.Failure(BindingCodes.AlgorithmForbidden,
                 $"SigAlg '{SamlParameterSet.Shorten(message.SigAlg)}' is not allowed; use {SamlNames.RsaSha256}.");

@@ -14,15 +14,3 @@ public sealed record RedirectSigning
     public string Algorithm { get; init; } = SamlNames.RsaSha256;
 }
 
-/// <summary>The RSA signature algorithms a query signature may use, and their hashes.</summary>
-internal static class RedirectAlgorithms
-{
-    public static HashAlgorithmName? HashOf(string algorithm) => algorithm switch
-    {
-        SamlNames.RsaSha256 => HashAlgorithmName.SHA256,
-        SamlNames.RsaSha384 => HashAlgorithmName.SHA384,
-        SamlNames.RsaSha512 => HashAlgorithmName.SHA512,
-        SamlNames.RsaSha1 => HashAlgorithmName.SHA1,
-        _ => null,
-    };
-}

@@ -1,3 +1,4 @@
+using IdentityBridge.Saml.Bindings;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Xml;
@@ -27,14 +28,14 @@ internal static class AssertionDecryptor
 
     public static DecryptionOutcome Decrypt(XmlElement encryptedAssertion, X509Certificate2 certificate)
     {
-        var data = Children(encryptedAssertion, "EncryptedData").ToList();
+        var data = XmlElements.Children(encryptedAssertion, "EncryptedData", SamlNames.XmlEnc).ToList();
         if (data.Count != 1) return Fail("an EncryptedAssertion must hold exactly one EncryptedData");
-        var method = First(data[0], "EncryptionMethod", SamlNames.XmlEnc)?.GetAttribute("Algorithm");
+        var method = XmlElements.First(data[0], "EncryptionMethod", SamlNames.XmlEnc)?.GetAttribute("Algorithm");
         var cipher = CipherValue(data[0]);
         if (cipher is null) return Fail("the EncryptedData has no CipherValue");
 
-        var keyInfo = First(data[0], "KeyInfo", SamlNames.DSig);
-        var encryptedKeys = (keyInfo is null ? [] : Children(keyInfo, "EncryptedKey")).Concat(Children(encryptedAssertion, "EncryptedKey")).ToList();
+        var keyInfo = XmlElements.First(data[0], "KeyInfo", SamlNames.DSig);
+        var encryptedKeys = (keyInfo is null ? [] : XmlElements.Children(keyInfo, "EncryptedKey", SamlNames.XmlEnc)).Concat(XmlElements.Children(encryptedAssertion, "EncryptedKey", SamlNames.XmlEnc)).ToList();
         if (encryptedKeys.Count == 0) return Fail("no EncryptedKey is present");
         using var rsa = certificate.GetRSAPrivateKey();
         if (rsa is null) return Fail("our decryption certificate has no RSA private key");
@@ -67,12 +68,12 @@ internal static class AssertionDecryptor
 
     private static byte[]? UnwrapKey(XmlElement encryptedKey, RSA rsa)
     {
-        var method = First(encryptedKey, "EncryptionMethod", SamlNames.XmlEnc);
+        var method = XmlElements.First(encryptedKey, "EncryptionMethod", SamlNames.XmlEnc);
         var algorithm = method?.GetAttribute("Algorithm");
         var cipher = CipherValue(encryptedKey);
         if (method is null || cipher is null) return null;
-        var digest = First(method, "DigestMethod", SamlNames.DSig)?.GetAttribute("Algorithm");
-        var mgf = First(method, "MGF", SamlNames.XmlEnc11)?.GetAttribute("Algorithm");
+        var digest = XmlElements.First(method, "DigestMethod", SamlNames.DSig)?.GetAttribute("Algorithm");
+        var mgf = XmlElements.First(method, "MGF", SamlNames.XmlEnc11)?.GetAttribute("Algorithm");
         RSAEncryptionPadding? padding = algorithm switch
         {
             RsaOaepMgf1p when digest is null or SamlNames.Sha1 => RSAEncryptionPadding.OaepSHA1,
@@ -115,24 +116,10 @@ internal static class AssertionDecryptor
 
     private static byte[]? CipherValue(XmlElement parent)
     {
-        var cipherData = First(parent, "CipherData", SamlNames.XmlEnc);
-        var value = cipherData is null ? null : First(cipherData, "CipherValue", SamlNames.XmlEnc);
-        if (value is null) return null;
-        try
-        {
-            return Convert.FromBase64String(new string(value.InnerText.Where(c => !char.IsWhiteSpace(c)).ToArray()));
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
+        var cipherData = XmlElements.First(parent, "CipherData", SamlNames.XmlEnc);
+        var value = cipherData is null ? null : XmlElements.First(cipherData, "CipherValue", SamlNames.XmlEnc);
+        return value is not null && StrictBase64.TryDecode(value.InnerText, allowLineWhitespace: true, out var bytes) ? bytes : null;
     }
-
-    private static IEnumerable<XmlElement> Children(XmlElement parent, string localName) =>
-        parent.ChildNodes.OfType<XmlElement>().Where(e => e.LocalName == localName && e.NamespaceURI == SamlNames.XmlEnc);
-
-    private static XmlElement? First(XmlElement parent, string localName, string ns) =>
-        parent.ChildNodes.OfType<XmlElement>().FirstOrDefault(e => e.LocalName == localName && e.NamespaceURI == ns);
 
     private static DecryptionOutcome Fail(string error) => new(null, error);
 }

@@ -102,7 +102,7 @@ public static class ResponseWriter
         var document = Write(description);
         var response = document.DocumentElement!;
         if (option is SigningOption.Assertion or SigningOption.ResponseAndAssertion)
-            XmlSigner.Sign(XmlSigner.FirstChild(response, "Assertion", SamlNames.Assertion)!, certificate, signatureAlgorithm);
+            XmlSigner.Sign(XmlElements.First(response, "Assertion", SamlNames.Assertion)!, certificate, signatureAlgorithm);
         if (option is SigningOption.Response or SigningOption.ResponseAndAssertion)
             XmlSigner.Sign(response, certificate, signatureAlgorithm);
         return document;

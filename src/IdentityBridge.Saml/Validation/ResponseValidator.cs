@@ -1,3 +1,4 @@
+using IdentityBridge.Saml.Bindings;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -49,14 +50,14 @@ public sealed class ResponseValidator(IIdentityProviderResolver resolver, IRepla
         run.Step("Parse response", true, $"Response {run.ResponseId}, issued {response.GetAttribute("IssueInstant")}");
 
         var structureSound = CheckStructure(run, document, response, out var assertionOrEncrypted);
-        var responseIssuer = ReadIdentity(run, XmlSigner.FirstChild(response, "Issuer", SamlNames.Assertion), "Response Issuer");
+        var responseIssuer = ReadIdentity(run, XmlElements.First(response, "Issuer", SamlNames.Assertion), "Response Issuer");
         run.Issuer = responseIssuer;
 
         // The record is chosen by Issuer, before any key is used: Response and Assertion must name the same provider.
         var issuer = responseIssuer;
         if (assertionOrEncrypted is { LocalName: "Assertion" })
         {
-            var assertionIssuer = ReadIdentity(run, XmlSigner.FirstChild(assertionOrEncrypted, "Issuer", SamlNames.Assertion), "Assertion Issuer");
+            var assertionIssuer = ReadIdentity(run, XmlElements.First(assertionOrEncrypted, "Issuer", SamlNames.Assertion), "Assertion Issuer");
             if (assertionIssuer is null) run.Fail(ValidationCodes.IssuerMissing, "The assertion has no Issuer.");
             else if (responseIssuer is not null && responseIssuer != assertionIssuer)
                 run.Fail(ValidationCodes.IssuerMismatch,
@@ -95,7 +96,7 @@ public sealed class ResponseValidator(IIdentityProviderResolver resolver, IRepla
             assertion = Decrypt(run, document, assertionOrEncrypted, trust);
             if (assertion is not null)
             {
-                var assertionIssuer = ReadIdentity(run, XmlSigner.FirstChild(assertion, "Issuer", SamlNames.Assertion), "Assertion Issuer");
+                var assertionIssuer = ReadIdentity(run, XmlElements.First(assertion, "Issuer", SamlNames.Assertion), "Assertion Issuer");
                 if (assertionIssuer != issuer)
                     run.Fail(ValidationCodes.IssuerMismatch,
                         $"The response and its encrypted assertion name different issuers. Response: {issuer}, assertion: {assertionIssuer}", assertionIssuer);
@@ -110,8 +111,8 @@ public sealed class ResponseValidator(IIdentityProviderResolver resolver, IRepla
         System.Security.Cryptography.X509Certificates.X509Certificate2? verifiedWith = null;
         if (structureSound)
         {
-            var responseSignature = XmlSigner.FirstChild(response, "Signature", SamlNames.DSig);
-            var assertionSignature = assertion is null ? null : XmlSigner.FirstChild(assertion, "Signature", SamlNames.DSig);
+            var responseSignature = XmlElements.First(response, "Signature", SamlNames.DSig);
+            var assertionSignature = assertion is null ? null : XmlElements.First(assertion, "Signature", SamlNames.DSig);
             if (responseSignature is null && assertionSignature is null)
                 run.Fail(ValidationCodes.SignatureMissing,
                     "Could not find a digital signature: neither the response nor the assertion is signed.");
@@ -134,10 +135,7 @@ public sealed class ResponseValidator(IIdentityProviderResolver resolver, IRepla
             if (assertion is not null && trust.RequireSignedAssertion && assertionSignature is null && responseSignature is not null)
                 run.Fail(ValidationCodes.AssertionNotSigned, "The identity provider record requires a signed assertion; only the response is signed.");
         }
-        var verified = structureSound && (responseSigned || assertionSigned) && !run.HasAny(
-            ValidationCodes.SignatureInvalid, ValidationCodes.SignatureProfile, ValidationCodes.ReferenceUri,
-            ValidationCodes.TransformForbidden, ValidationCodes.AlgorithmForbidden, ValidationCodes.CertificateMismatch,
-            ValidationCodes.AssertionNotSigned, ValidationCodes.SignatureMissing);
+        var verified = structureSound && (responseSigned || assertionSigned) && !run.Problems.Any(p => SignatureCodes.Contains(p.Code));
 
         // Claims and conditions are read only from the verified nodes (the Assertion element located structurally,
         // which the verified reference resolved to, or which the verified Response contains).
@@ -155,8 +153,8 @@ public sealed class ResponseValidator(IIdentityProviderResolver resolver, IRepla
 
         var assertionId = assertion.GetAttribute("ID");
         if (assertionId.Length == 0) run.Fail(ValidationCodes.MissingId, "The assertion has no ID.");
-        var subject = XmlSigner.FirstChild(assertion, "Subject", SamlNames.Assertion);
-        var nameIdElement = subject is null ? null : XmlSigner.FirstChild(subject, "NameID", SamlNames.Assertion);
+        var subject = XmlElements.First(assertion, "Subject", SamlNames.Assertion);
+        var nameIdElement = subject is null ? null : XmlElements.First(subject, "NameID", SamlNames.Assertion);
         var nameId = ReadIdentity(run, nameIdElement, "NameID");
         if (string.IsNullOrWhiteSpace(nameId))
             run.Fail(ValidationCodes.NameIdMissing, "The assertion's Subject has no NameID.");
@@ -169,7 +167,7 @@ public sealed class ResponseValidator(IIdentityProviderResolver resolver, IRepla
         run.InResponseTo = inResponseTo;
 
         var notOnOrAfter = CheckConditions(run, assertion, trust, now);
-        var authn = XmlSigner.FirstChild(assertion, "AuthnStatement", SamlNames.Assertion);
+        var authn = XmlElements.First(assertion, "AuthnStatement", SamlNames.Assertion);
         if (authn is null) run.Fail(ValidationCodes.AuthnStatementMissing, "The assertion has no AuthnStatement.");
         var attributes = ReadAttributes(run, assertion);
         run.Step("Conditions, audience and subject confirmation", !run.HasAny(ValidationCodes.AudienceMismatch, ValidationCodes.Expired,
@@ -178,7 +176,7 @@ public sealed class ResponseValidator(IIdentityProviderResolver resolver, IRepla
 
         if (!verified)
         {
-            if (!run.Problems.Any(p => IsSignatureCode(p.Code)) && structureSound)
+            if (!run.Problems.Any(p => SignatureCodes.Contains(p.Code)) && structureSound)
                 run.Fail(ValidationCodes.SignatureInvalid, "The signature did not validate.");
             return run.Result();
         }
@@ -216,8 +214,8 @@ public sealed class ResponseValidator(IIdentityProviderResolver resolver, IRepla
 
         var sessionIndex = authn?.GetAttributeNode("SessionIndex")?.Value;
         var classRef = authn is null ? null
-            : (XmlSigner.FirstChild(authn, "AuthnContext", SamlNames.Assertion) is { } context
-                ? XmlSigner.FirstChild(context, "AuthnContextClassRef", SamlNames.Assertion)?.InnerText.Trim() : null);
+            : (XmlElements.First(authn, "AuthnContext", SamlNames.Assertion) is { } context
+                ? XmlElements.First(context, "AuthnContextClassRef", SamlNames.Assertion)?.InnerText.Trim() : null);
         return run.Result(new ValidatedAssertion
         {
             RecordId = trust.RecordId,
@@ -236,9 +234,13 @@ public sealed class ResponseValidator(IIdentityProviderResolver resolver, IRepla
         });
     }
 
-    private static bool IsSignatureCode(string code) => code is ValidationCodes.SignatureInvalid or ValidationCodes.SignatureProfile
-        or ValidationCodes.ReferenceUri or ValidationCodes.TransformForbidden or ValidationCodes.AlgorithmForbidden
-        or ValidationCodes.CertificateMismatch or ValidationCodes.AssertionNotSigned or ValidationCodes.SignatureMissing;
+    /// <summary>The problems that mean the signatures do not vouch for the assertion.</summary>
+    private static readonly HashSet<string> SignatureCodes =
+    [
+        ValidationCodes.SignatureInvalid, ValidationCodes.SignatureProfile, ValidationCodes.ReferenceUri,
+        ValidationCodes.TransformForbidden, ValidationCodes.AlgorithmForbidden, ValidationCodes.CertificateMismatch,
+        ValidationCodes.AssertionNotSigned, ValidationCodes.SignatureMissing,
+    ];
 
     /// <summary>The replay key: fixed length whatever the IDs sent, and scoped to the provider that issued them.</summary>
     public static string ReplayKey(string issuer, string assertionId) =>
@@ -257,7 +259,7 @@ public sealed class ResponseValidator(IIdentityProviderResolver resolver, IRepla
     {
         var sound = true;
         assertion = null;
-        var direct = SignatureCheck.ElementChildren(response)
+        var direct = XmlElements.Children(response)
             .Where(e => e.NamespaceURI == SamlNames.Assertion && e.LocalName is "Assertion" or "EncryptedAssertion").ToList();
         if (direct.Count > 1)
         {
@@ -294,11 +296,11 @@ public sealed class ResponseValidator(IIdentityProviderResolver resolver, IRepla
     private static bool InItsPlace(XmlElement signature, XmlElement response, XmlElement? assertion)
     {
         if (signature.ParentNode is not XmlElement parent || (parent != response && parent != assertion)) return false;
-        if (XmlSigner.FirstChild(parent, "Signature", SamlNames.DSig) != signature) return false;
+        if (XmlElements.First(parent, "Signature", SamlNames.DSig) != signature) return false;
         XmlElement? previous = null;
         for (var node = signature.PreviousSibling; node is not null; node = node.PreviousSibling)
             if (node is XmlElement e) { previous = e; break; }
-        var issuer = XmlSigner.FirstChild(parent, "Issuer", SamlNames.Assertion);
+        var issuer = XmlElements.First(parent, "Issuer", SamlNames.Assertion);
         return issuer is null ? previous is null : previous == issuer;
     }
 
@@ -311,7 +313,7 @@ public sealed class ResponseValidator(IIdentityProviderResolver resolver, IRepla
             run.Fail(ValidationCodes.AssertionMisplaced, "The decrypted assertion contains another assertion.");
             sound = false;
         }
-        if (inner.Signatures.Any(s => s.ParentNode != assertion || XmlSigner.FirstChild(assertion, "Signature", SamlNames.DSig) != s))
+        if (inner.Signatures.Any(s => s.ParentNode != assertion || XmlElements.First(assertion, "Signature", SamlNames.DSig) != s))
         {
             run.Fail(ValidationCodes.SignatureMisplaced, "A signature inside the decrypted assertion is out of place.");
             sound = false;
@@ -362,16 +364,16 @@ public sealed class ResponseValidator(IIdentityProviderResolver resolver, IRepla
 
     private static void CheckStatus(Run run, XmlElement response)
     {
-        var status = XmlSigner.FirstChild(response, "Status", SamlNames.Protocol);
-        var code = status is null ? null : XmlSigner.FirstChild(status, "StatusCode", SamlNames.Protocol);
+        var status = XmlElements.First(response, "Status", SamlNames.Protocol);
+        var code = status is null ? null : XmlElements.First(status, "StatusCode", SamlNames.Protocol);
         var value = code?.GetAttribute("Value");
         if (value == SamlNames.StatusSuccess)
         {
             run.Step("Status code", true, value);
             return;
         }
-        var nested = code is null ? null : XmlSigner.FirstChild(code, "StatusCode", SamlNames.Protocol)?.GetAttribute("Value");
-        var message = status is null ? null : XmlSigner.FirstChild(status, "StatusMessage", SamlNames.Protocol)?.InnerText.Trim();
+        var nested = code is null ? null : XmlElements.First(code, "StatusCode", SamlNames.Protocol)?.GetAttribute("Value");
+        var message = status is null ? null : XmlElements.First(status, "StatusMessage", SamlNames.Protocol)?.InnerText.Trim();
         run.Fail(ValidationCodes.StatusNotSuccess,
             $"SAML2Error: SAML failed to login, Status code is {value ?? "(missing)"}{(nested is null ? "" : " / " + nested)}. When it is supposed to be {SamlNames.StatusSuccess}" +
             (string.IsNullOrEmpty(message) ? "" : $". The identity provider said: {message}"), value);
@@ -404,8 +406,7 @@ public sealed class ResponseValidator(IIdentityProviderResolver resolver, IRepla
         DateTimeOffset now, out DateTimeOffset? notOnOrAfter)
     {
         notOnOrAfter = null;
-        var confirmations = subject is null ? [] : SignatureCheck.ElementChildren(subject)
-            .Where(e => e.LocalName == "SubjectConfirmation" && e.NamespaceURI == SamlNames.Assertion).ToList();
+        var confirmations = subject is null ? [] : XmlElements.Children(subject, "SubjectConfirmation", SamlNames.Assertion).ToList();
         var bearers = confirmations.Where(c => c.GetAttribute("Method") == SamlNames.BearerConfirmation).ToList();
         if (bearers.Count == 0)
         {
@@ -416,7 +417,7 @@ public sealed class ResponseValidator(IIdentityProviderResolver resolver, IRepla
         var failures = new List<ValidationProblem>();
         foreach (var bearer in bearers)
         {
-            var data = XmlSigner.FirstChild(bearer, "SubjectConfirmationData", SamlNames.Assertion);
+            var data = XmlElements.First(bearer, "SubjectConfirmationData", SamlNames.Assertion);
             var local = new List<ValidationProblem>();
             var recipient = data?.GetAttributeNode("Recipient")?.Value;
             if (recipient is null || !IsOurEndpoint(recipient, trust, receivedAt))
@@ -438,13 +439,13 @@ public sealed class ResponseValidator(IIdentityProviderResolver resolver, IRepla
             failures.AddRange(local);
         }
         run.AddAll(failures);
-        return bearers.Select(b => XmlSigner.FirstChild(b, "SubjectConfirmationData", SamlNames.Assertion)?.GetAttributeNode("InResponseTo")?.Value)
+        return bearers.Select(b => XmlElements.First(b, "SubjectConfirmationData", SamlNames.Assertion)?.GetAttributeNode("InResponseTo")?.Value)
             .FirstOrDefault(v => v is not null);
     }
 
     private static DateTimeOffset? CheckConditions(Run run, XmlElement assertion, IdentityProviderTrust trust, DateTimeOffset now)
     {
-        var conditions = XmlSigner.FirstChild(assertion, "Conditions", SamlNames.Assertion);
+        var conditions = XmlElements.First(assertion, "Conditions", SamlNames.Assertion);
         if (conditions is null)
         {
             run.Fail(ValidationCodes.AudienceMismatch, "AudienceRestriction validation failed. No matching audience found: the assertion has no Conditions.");
@@ -464,15 +465,13 @@ public sealed class ResponseValidator(IIdentityProviderResolver resolver, IRepla
             run.Fail(ValidationCodes.LifetimeTooLong,
                 $"The assertion is valid for {(notOnOrAfter.Value - start.Value).TotalHours:0.#} hours, longer than the {trust.MaxAssertionLifetime.TotalHours:0.#} accepted.");
 
-        var restrictions = SignatureCheck.ElementChildren(conditions)
-            .Where(e => e.LocalName == "AudienceRestriction" && e.NamespaceURI == SamlNames.Assertion).ToList();
+        var restrictions = XmlElements.Children(conditions, "AudienceRestriction", SamlNames.Assertion).ToList();
         if (restrictions.Count == 0)
             run.Fail(ValidationCodes.AudienceMismatch, "AudienceRestriction validation failed. No matching audience found.");
         // Every restriction must admit us: they are ANDed (SAML core 2.5.1.4).
         foreach (var restriction in restrictions)
         {
-            var audiences = SignatureCheck.ElementChildren(restriction)
-                .Where(e => e.LocalName == "Audience" && e.NamespaceURI == SamlNames.Assertion).Select(e => e.InnerText.Trim()).ToList();
+            var audiences = XmlElements.Children(restriction, "Audience", SamlNames.Assertion).Select(e => e.InnerText.Trim()).ToList();
             if (!audiences.Contains(trust.Audience, StringComparer.Ordinal))
                 run.Fail(ValidationCodes.AudienceMismatch,
                     $"Assertion audience mismatch. Expect: {trust.Audience}, actual: {string.Join(", ", audiences)}", string.Join(", ", audiences));
@@ -483,15 +482,12 @@ public sealed class ResponseValidator(IIdentityProviderResolver resolver, IRepla
     private static IReadOnlyDictionary<string, IReadOnlyList<string>> ReadAttributes(Run run, XmlElement assertion)
     {
         var attributes = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
-        foreach (var statement in SignatureCheck.ElementChildren(assertion)
-                     .Where(e => e.LocalName == "AttributeStatement" && e.NamespaceURI == SamlNames.Assertion))
-            foreach (var attribute in SignatureCheck.ElementChildren(statement)
-                         .Where(e => e.LocalName == "Attribute" && e.NamespaceURI == SamlNames.Assertion))
+        foreach (var statement in XmlElements.Children(assertion, "AttributeStatement", SamlNames.Assertion))
+            foreach (var attribute in XmlElements.Children(statement, "Attribute", SamlNames.Assertion))
             {
                 var name = attribute.GetAttribute("Name");
                 if (name.Length == 0) continue;
-                var values = SignatureCheck.ElementChildren(attribute)
-                    .Where(e => e.LocalName == "AttributeValue" && e.NamespaceURI == SamlNames.Assertion)
+                var values = XmlElements.Children(attribute, "AttributeValue", SamlNames.Assertion)
                     .Select(e => e.InnerText).ToList();
                 attributes[name] = attributes.TryGetValue(name, out var earlier) ? [.. earlier, .. values] : values;
             }
@@ -569,18 +565,15 @@ public sealed class ResponseValidator(IIdentityProviderResolver resolver, IRepla
                 Fail(ValidationCodes.TooLarge, $"The SAMLResponse is {encoded.Length} characters, more than the {MaxEncodedLength} accepted.");
                 return null;
             }
-            // IdPs may wrap the base64 in lines; nothing else but those blanks is tolerated.
-            var compact = encoded.AsSpan().IndexOfAny(" \t\r\n") < 0 ? encoded
-                : string.Concat(encoded.Where(c => c is not (' ' or '\t' or '\r' or '\n')));
-            var bytes = new byte[compact.Length * 3 / 4 + 3];
-            if (!Convert.TryFromBase64String(compact, bytes, out var written))
+            // IdPs may wrap the base64 in lines; nothing else but those blanks is tolerated (the HTTP-POST binding's rule).
+            if (!StrictBase64.TryDecode(encoded, allowLineWhitespace: true, out var bytes))
             {
                 Fail(ValidationCodes.InvalidBase64, "The SAMLResponse is not valid base64.");
                 return null;
             }
             try
             {
-                return SafeXml.Load(new ArraySegment<byte>(bytes, 0, written));
+                return SafeXml.Load(bytes);
             }
             catch (SamlXmlException e)
             {

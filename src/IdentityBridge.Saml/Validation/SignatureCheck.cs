@@ -1,3 +1,4 @@
+using IdentityBridge.Saml.Bindings;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Xml;
@@ -30,7 +31,7 @@ internal static class SignatureCheck
         var what = signedParent.LocalName;
         void Profile(string code, string message, string? evidence = null) => problems.Add(new(code, $"{what} signature: {message}", evidence));
 
-        var children = ElementChildren(signature);
+        var children = XmlElements.Children(signature);
         var signedInfos = children.Where(c => Is(c, "SignedInfo")).ToList();
         if (signedInfos.Count != 1)
         {
@@ -45,7 +46,7 @@ internal static class SignatureCheck
                 string.Join(", ", children.Select(c => c.Name)));
 
         var signedInfo = signedInfos[0];
-        var infoChildren = ElementChildren(signedInfo);
+        var infoChildren = XmlElements.Children(signedInfo);
         var c14n = infoChildren.FirstOrDefault(c => Is(c, "CanonicalizationMethod"))?.GetAttribute("Algorithm");
         if (c14n != SamlNames.ExclusiveC14N)
             Profile(ValidationCodes.TransformForbidden, "the canonicalization method must be exclusive C14N.", c14n);
@@ -72,18 +73,18 @@ internal static class SignatureCheck
             problems.Add(new(ValidationCodes.ReferenceUri,
                 $"{what} signature: the reference must point at the signed element itself ({expectedUri}).", uri ?? "(no URI)"));
 
-        var refChildren = ElementChildren(reference);
+        var refChildren = XmlElements.Children(reference);
         if (refChildren.Count != 3 || !Is(refChildren[0], "Transforms") || !Is(refChildren[1], "DigestMethod") || !Is(refChildren[2], "DigestValue"))
             Profile(ValidationCodes.SignatureProfile, "the Reference must hold Transforms, DigestMethod and DigestValue, in that order.",
                 string.Join(", ", refChildren.Select(c => c.Name)));
         // Exactly enveloped-signature then exclusive C14N, as every SAML signer writes them. Anything else (XSLT,
         // XPath, a transform list that ends in a node-set and so falls back to inclusive C14N) is refused.
         var transforms = refChildren.FirstOrDefault(c => Is(c, "Transforms"));
-        var transformList = transforms is null ? [] : ElementChildren(transforms);
+        var transformList = transforms is null ? [] : XmlElements.Children(transforms);
         var transformsOk = transformList.Count == 2 &&
                            transformList.All(t => Is(t, "Transform")) &&
                            transformList[0].GetAttribute("Algorithm") == SamlNames.EnvelopedSignature &&
-                           ElementChildren(transformList[0]).Count == 0 &&
+                           XmlElements.Children(transformList[0]).Count == 0 &&
                            transformList[1].GetAttribute("Algorithm") == SamlNames.ExclusiveC14N &&
                            OnlyInclusiveNamespaces(transformList[1]);
         if (!transformsOk)
@@ -129,7 +130,8 @@ internal static class SignatureCheck
             return new(false, null, problems);
         }
         var signedBytes = ExclusiveCanonicalizer.Canonicalize(signedInfo, null, PrefixList(canonicalization!));
-        var hash = HashName(method);
+        // The method is one of the allowed RSA algorithms by now, so it has a hash.
+        var hash = SamlNames.HashOf(method)!.Value;
         foreach (var certificate in trust.SigningCertificates)
         {
             var key = keys.PublicKey(certificate);
@@ -143,20 +145,16 @@ internal static class SignatureCheck
     }
 
     private static bool OnlyInclusiveNamespaces(XmlElement method) =>
-        ElementChildren(method) is var list && list.Count <= 1 &&
+        XmlElements.Children(method) is var list && list.Count <= 1 &&
         list.All(p => p.LocalName == "InclusiveNamespaces" && p.NamespaceURI == SamlNames.ExclusiveC14N);
 
     private static IReadOnlyCollection<string> PrefixList(XmlElement method) =>
-        ElementChildren(method).FirstOrDefault()?.GetAttribute("PrefixList")
+        XmlElements.Children(method).FirstOrDefault()?.GetAttribute("PrefixList")
             .Split([' ', '\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries) ?? [];
 
-    private static byte[]? DecodeBase64(string? text)
-    {
-        if (text is null) return null;
-        var compact = new string(text.Where(c => !char.IsWhiteSpace(c)).ToArray());
-        var buffer = new byte[compact.Length * 3 / 4 + 3];
-        return compact.Length > 0 && Convert.TryFromBase64String(compact, buffer, out var written) ? buffer[..written] : null;
-    }
+    /// <summary>A base64 value of the signature; XML allows it to be wrapped in lines, nothing else is tolerated.</summary>
+    private static byte[]? DecodeBase64(string? text) =>
+        text is not null && StrictBase64.TryDecode(text, allowLineWhitespace: true, out var bytes) ? bytes : null;
 
     private static byte[] Hash(string digestMethod, byte[] data) => digestMethod switch
     {
@@ -166,21 +164,13 @@ internal static class SignatureCheck
         _ => SHA256.HashData(data),
     };
 
-    private static HashAlgorithmName HashName(string signatureMethod) => signatureMethod switch
-    {
-        SamlNames.RsaSha1 => HashAlgorithmName.SHA1,
-        SamlNames.RsaSha384 => HashAlgorithmName.SHA384,
-        SamlNames.RsaSha512 => HashAlgorithmName.SHA512,
-        _ => HashAlgorithmName.SHA256,
-    };
-
     /// <summary>The DER bytes of the KeyInfo certificate, compared as bytes: parsing it would cost more than the signature check.</summary>
     private static byte[]? KeyInfoCertificate(XmlElement? keyInfo, out string? error)
     {
         error = null;
         if (keyInfo is null) return null;
-        var certificates = ElementChildren(keyInfo).Where(d => Is(d, "X509Data"))
-            .SelectMany(d => ElementChildren(d).Where(c => Is(c, "X509Certificate"))).ToList();
+        var certificates = XmlElements.Children(keyInfo).Where(d => Is(d, "X509Data"))
+            .SelectMany(d => XmlElements.Children(d).Where(c => Is(c, "X509Certificate"))).ToList();
         if (certificates.Count == 0) return null;
         if (certificates.Count > 1)
         {
@@ -211,13 +201,6 @@ internal static class SignatureCheck
     private static bool Is(XmlElement element, string localName) =>
         element.LocalName == localName && element.NamespaceURI == SamlNames.DSig;
 
-    internal static List<XmlElement> ElementChildren(XmlElement parent)
-    {
-        var list = new List<XmlElement>();
-        for (var node = parent.FirstChild; node is not null; node = node.NextSibling)
-            if (node is XmlElement e) list.Add(e);
-        return list;
-    }
 }
 
 /// <summary>

@@ -55,6 +55,16 @@ public static class SamlNames
         _ => Sha256,
     };
 
+    /// <summary>The hash of an RSA signature algorithm, or null for anything that is not one.</summary>
+    public static System.Security.Cryptography.HashAlgorithmName? HashOf(string? signatureAlgorithm) => signatureAlgorithm switch
+    {
+        RsaSha256 => System.Security.Cryptography.HashAlgorithmName.SHA256,
+        RsaSha384 => System.Security.Cryptography.HashAlgorithmName.SHA384,
+        RsaSha512 => System.Security.Cryptography.HashAlgorithmName.SHA512,
+        RsaSha1 => System.Security.Cryptography.HashAlgorithmName.SHA1,
+        _ => null,
+    };
+
     /// <summary>True for the SHA-1 signature and digest algorithms, which a record must opt into.</summary>
     public static bool IsSha1(string algorithm) => algorithm is RsaSha1 or Sha1;
 }

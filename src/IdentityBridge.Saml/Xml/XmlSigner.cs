@@ -35,15 +35,8 @@ public static class XmlSigner
         }
         signed.ComputeSignature();
         var signature = element.OwnerDocument.ImportNode(signed.GetXml(), deep: true);
-        var issuer = FirstChild(element, "Issuer", SamlNames.Assertion);
+        var issuer = XmlElements.First(element, "Issuer", SamlNames.Assertion);
         if (issuer is not null) element.InsertAfter(signature, issuer);
         else element.PrependChild(signature);
-    }
-
-    internal static XmlElement? FirstChild(XmlElement parent, string localName, string namespaceUri)
-    {
-        for (var node = parent.FirstChild; node is not null; node = node.NextSibling)
-            if (node is XmlElement e && e.LocalName == localName && e.NamespaceURI == namespaceUri) return e;
-        return null;
     }
 }
