@@ -55,7 +55,7 @@ internal static class HtmlPage
     }
 
     /// <summary>Pages show user data and anti-forgery tokens: no cache may keep them, and no other site may frame them.</summary>
-    private static void NoStore(HttpResponse response)
+    internal static void NoStore(HttpResponse response)
     {
         response.Headers.CacheControl = "no-store, no-cache, max-age=0";
         response.Headers.Pragma = "no-cache";

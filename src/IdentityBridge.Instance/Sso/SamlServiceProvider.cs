@@ -263,7 +263,8 @@ internal sealed partial class SamlServiceProvider(
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "text/html; charset=utf-8";
-        response.Headers.CacheControl = "no-store";
+        // Like every page of ours: it carries a one-time request, so no cache keeps it and no site frames it.
+        HtmlPage.NoStore(response);
         response.Headers.ContentSecurityPolicy =
             $"default-src 'none'; script-src 'nonce-{nonce}'; form-action {destination.GetLeftPart(UriPartial.Authority)}; frame-ancestors 'none'; base-uri 'none'";
         await response.WriteAsync(_post.BuildPage(destination.AbsoluteUri, kind, xml, relayState, nonce), context.RequestAborted);
