@@ -31,6 +31,13 @@ internal sealed class BenchReport(InstanceBenchOptions options)
         $"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, " +
         $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC{(GCSettings.LatencyMode == GCLatencyMode.Batch ? "" : " (concurrent)")}";
 
+    /// <summary>Writes a bench's figures as indented JSON (the <c>--json</c> option) and says where.</summary>
+    public static async Task WriteFiguresAsync(IAnsiConsole console, string path, object figures, CancellationToken cancellationToken)
+    {
+        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(figures, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
+        console.MarkupLine($"Figures written to {Markup.Escape(Path.GetFullPath(path))}.");
+    }
+
     public void AddBackend(string description) => _backends.Add(description);
 
     public void Add(PhaseMeasurement phase) => _phases.Add(phase);

@@ -52,12 +52,7 @@ internal static class BenchCommand
                 return 130;
             }
             SamlBench.Write(console, result);
-            if (parse.GetValue(json) is { } path)
-            {
-                await File.WriteAllTextAsync(path, System.Text.Json.JsonSerializer.Serialize(SamlBench.ToJson(result),
-                    new System.Text.Json.JsonSerializerOptions { WriteIndented = true }), token);
-                console.MarkupLine($"Figures written to {Markup.Escape(Path.GetFullPath(path))}.");
-            }
+            if (parse.GetValue(json) is { } path) await BenchReport.WriteFiguresAsync(console, path, SamlBench.ToJson(result), token);
             return 0;
         }, cancellationToken));
         return command;

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime;
 using System.Runtime.InteropServices;
-using System.Text.Json;
+using IdentityBridge.Cli.Bench;
 using IdentityBridge.Expressions.Evaluation;
 using IdentityBridge.Expressions.Schema;
 using Spectre.Console;
@@ -63,11 +63,7 @@ internal static class ExpressionsBenchCommand
             if (Console.IsOutputRedirected) console.Profile.Width = Math.Max(console.Profile.Width, 150);
             var result = Run(mapping, parse.GetValue(users), cancellationToken);
             Write(console, mapping, result);
-            if (parse.GetValue(json) is { } path)
-            {
-                await File.WriteAllTextAsync(path, JsonSerializer.Serialize(result.ToJson(), new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
-                console.MarkupLine($"Figures written to {Markup.Escape(Path.GetFullPath(path))}.");
-            }
+            if (parse.GetValue(json) is { } path) await BenchReport.WriteFiguresAsync(console, path, result.ToJson(), cancellationToken);
             return result.Interrupted ? 130 : 0;
         });
         return command;
