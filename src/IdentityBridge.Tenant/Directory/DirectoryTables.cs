@@ -17,6 +17,13 @@ public static class DirectoryTables
     public const string ChangeTable = "graph_change";
     public const string SettingTable = "tenant_setting";
     public const string TokenSigningCertificateTable = "sp_token_signing_certificate";
+    public const string SamlIdentifierTable = "sp_saml_identifier";
+    public const string SessionTable = "tenant_session";
+    public const string SessionParticipantTable = "tenant_session_participant";
+    public const string SignInLockoutTable = "sign_in_lockout";
+    public const string SignInLogTable = "sign_in_log";
+    public const string SamlPendingRequestTable = "saml_pending_request";
+    public const string RoleAssignmentTable = "directory_role_assignment";
 
     private const int JsonLength = 16_000;
 
@@ -96,8 +103,101 @@ public static class DirectoryTables
         Json("app_roles"),
         Json("tags"),
         ColumnDefinition.DateTime("created_date_time"),
+        // Single sign-on (spec/saml.md 1.2-1.9). Graph's own properties first: the Sign-on URL is loginUrl.
+        ColumnDefinition.String("preferred_single_sign_on_mode", maxLength: 20),
+        ColumnDefinition.String("login_url", maxLength: 1024),
+        ColumnDefinition.String("logout_url", maxLength: 1024),
+        ColumnDefinition.String("logo_url", maxLength: 1024),
+        Json("notification_email_addresses"),
+        // Reply URLs with their index and default flag: [{"uri":..,"index":0,"isDefault":true}].
+        Json("reply_urls"),
+        // The rest of the SAML settings as one JSON object (SamlSettings): relay state, NameID, claims, signing.
+        Json("saml_settings"),
     ],
     [IndexDefinition.UniqueOn("app_id"), IndexDefinition.On("display_name")]);
+
+    /// <summary>
+    /// An Identifier (entity id) of a service principal's SAML settings. Unique across the tenant, as Entra keeps
+    /// identifier URIs, so an AuthnRequest's Issuer names one app.
+    /// </summary>
+    public static TableDefinition SamlIdentifier { get; } = new(SamlIdentifierTable, "SAML identifier", "identifier",
+    [
+        ColumnDefinition.Reference("service_principal", ServicePrincipalTable),
+        ColumnDefinition.String("identifier", maxLength: 1024) with { Mandatory = true },
+        ColumnDefinition.Boolean("is_default"),
+    ],
+    [IndexDefinition.UniqueOn("identifier"), IndexDefinition.On("service_principal")]);
+
+    /// <summary>
+    /// A browser's sign-in to the tenant. The sys_id is the SHA-256 of the cookie value (hex, 32 characters kept),
+    /// so the store never holds a usable cookie.
+    /// </summary>
+    public static TableDefinition Session { get; } = new(SessionTable, "Tenant session", "user_principal_name",
+    [
+        ColumnDefinition.Reference("user", UserTable),
+        ColumnDefinition.String("user_principal_name", maxLength: 113),
+        ColumnDefinition.DateTime("authenticated_at"),
+        ColumnDefinition.DateTime("expires_at"),
+        ColumnDefinition.DateTime("ended_at"),
+    ],
+    [IndexDefinition.On("user")]);
+
+    /// <summary>An app a session signed in to by SAML: what single logout needs (NameID and SessionIndex).</summary>
+    public static TableDefinition SessionParticipant { get; } = new(SessionParticipantTable, "Session participant", "session",
+    [
+        ColumnDefinition.Reference("session", SessionTable),
+        ColumnDefinition.Reference("service_principal", ServicePrincipalTable),
+        ColumnDefinition.String("name_id", maxLength: 1024),
+        ColumnDefinition.String("name_id_format", maxLength: 256),
+        ColumnDefinition.String("session_index", maxLength: 100),
+    ],
+    [IndexDefinition.On("session"), IndexDefinition.On("session_index")]);
+
+    /// <summary>Smart lockout state of one user: failed password attempts and how long sign-in is held back.</summary>
+    public static TableDefinition SignInLockout { get; } = new(SignInLockoutTable, "Sign-in lockout", "user",
+    [
+        ColumnDefinition.Reference("user", UserTable),
+        ColumnDefinition.Integer("failed_attempts"),
+        ColumnDefinition.Integer("lockouts"),
+        ColumnDefinition.DateTime("last_failure_at"),
+        ColumnDefinition.DateTime("locked_until"),
+    ],
+    [IndexDefinition.UniqueOn("user")]);
+
+    /// <summary>
+    /// One interactive sign-in or SAML sign-on, successful or not, with Entra's error code: what an admin (and
+    /// doctor) reads to learn why a user could not get in.
+    /// </summary>
+    public static TableDefinition SignInLog { get; } = new(SignInLogTable, "Sign-in log", "user_principal_name",
+    [
+        ColumnDefinition.DateTime("created_date_time"),
+        ColumnDefinition.String("user_principal_name", maxLength: 256),
+        ColumnDefinition.String("user_id", maxLength: 32),
+        ColumnDefinition.String("app_id", maxLength: 36),
+        ColumnDefinition.String("app_display_name", maxLength: 256),
+        ColumnDefinition.Integer("error_code"),
+        ColumnDefinition.String("failure_reason", maxLength: 1024),
+        ColumnDefinition.String("correlation_id", maxLength: 36),
+        ColumnDefinition.String("ip_address", maxLength: 64),
+        ColumnDefinition.String("detail", maxLength: 4000),
+    ],
+    [IndexDefinition.On("created_date_time"), IndexDefinition.On("user_id"), IndexDefinition.On("app_id")]);
+
+    /// <summary>
+    /// An AuthnRequest waiting for its user to sign in. The sys_id is a random handle carried through the sign-in
+    /// page; the row says where the response goes and what it answers.
+    /// </summary>
+    public static TableDefinition SamlPendingRequest { get; } = new(SamlPendingRequestTable, "Pending SAML request", "request_id",
+    [
+        ColumnDefinition.Reference("service_principal", ServicePrincipalTable),
+        ColumnDefinition.String("request_id", maxLength: 256),
+        ColumnDefinition.String("issuer", maxLength: 1024),
+        ColumnDefinition.String("reply_url", maxLength: 1024),
+        ColumnDefinition.String("relay_state", maxLength: 1024),
+        ColumnDefinition.String("name_id_format", maxLength: 256),
+        ColumnDefinition.Boolean("force_authn"),
+        ColumnDefinition.DateTime("expires_at"),
+    ]);
 
     /// <summary>A user or group assigned to a service principal (an enterprise app), with one of its app roles.</summary>
     public static TableDefinition AppRoleAssignment { get; } = new(AppRoleAssignmentTable, "App role assignment", "principal_display_name",
@@ -164,6 +264,21 @@ public static class DirectoryTables
     ],
     [IndexDefinition.UniqueOn("key_id"), IndexDefinition.On("service_principal")]);
 
+    /// <summary>
+    /// A directory role given to a user (Graph unifiedRoleAssignment, tenant-wide scope "/"): who may administer
+    /// enterprise apps, for example use their Test action.
+    /// </summary>
+    public static TableDefinition RoleAssignment { get; } = new(RoleAssignmentTable, "Directory role assignment", "principal_id",
+    [
+        ColumnDefinition.String("role_definition_id", maxLength: 36) with { Mandatory = true },
+        ColumnDefinition.String("principal_id", maxLength: 32) with { Mandatory = true },
+        ColumnDefinition.String("directory_scope_id", maxLength: 256),
+    ],
+    [IndexDefinition.UniqueOn("principal_id", "role_definition_id"), IndexDefinition.On("role_definition_id")]);
+
     public static IReadOnlyList<TableDefinition> All { get; } =
-        [User, Group, GroupMember, ServicePrincipal, AppRoleAssignment, Domain, Change, Setting, TokenSigningCertificate];
+        [
+            User, Group, GroupMember, ServicePrincipal, AppRoleAssignment, Domain, Change, Setting, TokenSigningCertificate,
+            SamlIdentifier, Session, SessionParticipant, SignInLockout, SignInLog, SamlPendingRequest, RoleAssignment,
+        ];
 }

@@ -5,6 +5,7 @@ using IdentityBridge.Storage.Security;
 using IdentityBridge.Tenant.Directory;
 using IdentityBridge.Tenant.Graph;
 using IdentityBridge.Tenant.Saml;
+using IdentityBridge.Tenant.SignIn;
 using IdentityBridge.Tenant.Tokens;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -123,6 +124,10 @@ public sealed class TenantApp : IAsyncDisposable
         services.AddSingleton(_ => SecretProtector.Load(Path.Combine(options.DataDirectory, "tenant.key"),
             Environment.GetEnvironmentVariable("IDBRIDGE_TENANT_KEY"), "IDBRIDGE_TENANT_KEY"));
         services.AddSingleton<TokenSigningCertificates>();
+        services.AddSingleton<SamlApplications>();
+        services.AddSingleton<TenantSessions>();
+        services.AddSingleton<DirectoryRoles>();
+        services.AddSingleton<SignInLog>();
         services.AddSingleton(new FederationMetadataOptions { IssuerTemplate = options.SamlIssuerTemplate });
         services.AddSingleton(tokens.Keys);
         services.AddSingleton<FederationMetadataEndpoint>();
