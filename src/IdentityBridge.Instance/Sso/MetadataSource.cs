@@ -1,8 +1,15 @@
+using System.Collections.Frozen;
 using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography;
 using System.Net.Http.Headers;
 using System.Security.Cryptography.X509Certificates;
 using IdentityBridge.Saml.Metadata;
 using IdentityBridge.Saml.Xml;
+using IdentityBridge.Instance.Tables;
+using IdentityBridge.Storage;
+using IdentityBridge.Storage.Queries;
+using IdentityBridge.Storage.Records;
 using IdentityBridge.Storage.Schema;
 
 namespace IdentityBridge.Instance.Sso;
@@ -58,9 +65,19 @@ public sealed class MetadataSource : IDisposable
     private readonly HttpClient http;
     private readonly MetadataLoader loader;
     private readonly MetadataReader reader;
+    private readonly Store? store;
+    /// <summary>SHA-256 fingerprints (upper-case hex) of the active Trust Store certificates, read before each fetch.</summary>
+    private volatile FrozenSet<string> trusted = FrozenSet<string>.Empty;
 
-    public MetadataSource(TimeProvider time)
+    /// <param name="time">The clock metadata validity is checked against.</param>
+    /// <param name="store">
+    /// The instance's store: a server certificate listed in sys_certificate as an active Trust Store Cert is trusted
+    /// for the fetch even when no public CA vouches for it (a tenant's self-signed certificate), as ServiceNow trusts
+    /// its trust store for outbound HTTPS. Without it only the system's CAs are trusted.
+    /// </param>
+    public MetadataSource(TimeProvider time, Store? store = null)
     {
+        this.store = store;
         reader = new MetadataReader(time);
         // 1 MiB: a tenant's federation metadata is tens of kilobytes; a federation aggregate is not what a record needs.
         loader = new MetadataLoader(reader, MetadataLoader.DefaultMaxBytes);
@@ -73,6 +90,14 @@ public sealed class MetadataSource : IDisposable
             MaxAutomaticRedirections = 3,
             ConnectTimeout = TimeSpan.FromSeconds(10),
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                // The system's CAs as always, or a certificate the admin put in the trust store, matched by its
+                // whole DER encoding's SHA-256 (and so by exactly that certificate, whatever its names).
+                RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                    errors == SslPolicyErrors.None ||
+                    (certificate is not null && trusted.Contains(Convert.ToHexString(SHA256.HashData(certificate.GetRawCertData())))),
+            },
         };
         http = new HttpClient(handler, disposeHandler: true) { Timeout = FetchTimeout };
         http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("IdentityBridge-Instance", "1.0"));
@@ -87,6 +112,7 @@ public sealed class MetadataSource : IDisposable
                 "(for Entra ID, the App Federation Metadata Url from the application's single sign-on page).");
         try
         {
+            if (uri.Scheme == Uri.UriSchemeHttps) await LoadTrustStoreAsync(cancellationToken);
             return Check(await loader.LoadAsync(http, uri, entityId, cancellationToken), $"The metadata from {uri}");
         }
         // A sign-in or error page (<!DOCTYPE html>, <html>) is the usual reason a URL does not give metadata.
@@ -104,6 +130,21 @@ public sealed class MetadataSource : IDisposable
         {
             return MetadataResult.Failed(MetadataCodes.FetchFailed, $"Could not fetch {uri}: {e.Message} Check the URL.");
         }
+    }
+
+    /// <summary>Reads the trust store's fingerprints; a fetch is rare, so they are read afresh for each one.</summary>
+    private async Task LoadTrustStoreAsync(CancellationToken cancellationToken)
+    {
+        if (store?.Tables.Find(SsoTables.Certificate) is not { } table) return;
+        var rows = await store.QueryAsync(new RecordQuery
+        {
+            Table = table,
+            Query = EncodedQuery.Where("type", "trust_store").And(new QueryCondition("active", QueryOperator.Equals, "true")),
+            Fields = ["sha256_fingerprint"],
+            Limit = 10_000,
+        }, cancellationToken);
+        trusted = rows.Rows.Select(r => r["sha256_fingerprint"]).OfType<string>()
+            .Select(f => f.Replace(":", "", StringComparison.Ordinal).ToUpperInvariant()).ToFrozenSet(StringComparer.Ordinal);
     }
 
     /// <summary>Reads metadata an admin pasted (the "XML" choice of ServiceNow's Import Identity Provider Metadata).</summary>
