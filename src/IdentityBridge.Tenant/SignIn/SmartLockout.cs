@@ -39,7 +39,7 @@ public sealed class SmartLockout(Store store, TenantOptions options, TimeProvide
     // 24 bits of the HMAC: enough that two different wrong passwords almost never look the same (1 in 16 million),
     // short enough that a stolen copy of the table does not confirm a guess at a near-miss of the real password.
     private const int FingerprintHexLength = 6;
-    private const int Attempts = 10;
+    private const int Attempts = 20;
 
     private static TableDefinition Table => DirectoryTables.SignInLockout;
     private static WriteOptions System { get; } = new("system");
@@ -84,7 +84,25 @@ public sealed class SmartLockout(Store store, TenantOptions options, TimeProvide
             if (result.Succeeded) return new LockoutOutcome(true, lockedUntil);
             // Another failure changed the row first: read it again and count this one on top.
         }
-        throw new InvalidOperationException("The failed sign-in could not be counted: the lockout record kept changing.");
+        return await CountUnderContentionAsync(userSysId, cancellationToken);
+    }
+
+    /// <summary>
+    /// A burst of failures kept beating this one to the row: it is still counted, by a single-statement increment,
+    /// so a flood of parallel guesses cannot slip past the threshold (its password is just not remembered).
+    /// </summary>
+    private async Task<LockoutOutcome> CountUnderContentionAsync(string userSysId, CancellationToken cancellationToken)
+    {
+        var row = await RowAsync(userSysId, cancellationToken);
+        var failed = await store.IncrementAsync(Table, row.SysId, "failed_attempts", System, cancellationToken) ?? 0;
+        if (failed < options.LockoutThreshold) return new LockoutOutcome(true, null);
+        var lockedUntil = time.GetUtcNow() + Duration(Number(row["lockouts"]));
+        await store.UpdateAsync(Table, row.SysId, new Dictionary<string, string?>
+        {
+            ["locked_until"] = GlideDateTimes.Format(lockedUntil),
+            ["lockouts"] = Text(Number(row["lockouts"]) + 1),
+        }, System, cancellationToken);
+        return new LockoutOutcome(true, lockedUntil);
     }
 
     /// <summary>A successful sign-in: the user starts again with no failures and no lockout history.</summary>

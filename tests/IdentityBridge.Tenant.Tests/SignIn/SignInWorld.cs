@@ -43,12 +43,17 @@ public static class SignInWorld
     }
 
     /// <summary>Opens the sign-in form and posts it, as a person would.</summary>
-    public static async Task<BrowserPage> SignInAsync(this TenantBrowser browser, HttpsTenant tenant, string login, string password,
+    public static Task<BrowserPage> SignInAsync(this TenantBrowser browser, HttpsTenant tenant, string login, string password,
+        string? continuePath = null) =>
+        browser.SignInAsync(tenant.App.TenantId, login, password, continuePath);
+
+    public static async Task<BrowserPage> SignInAsync(this TenantBrowser browser, string tenantId, string login, string password,
         string? continuePath = null)
     {
-        var path = tenant.LoginPath() + (continuePath is null ? "" : "?continue=" + Uri.EscapeDataString(continuePath));
+        var loginPath = $"/{tenantId}/login";
+        var path = loginPath + (continuePath is null ? "" : "?continue=" + Uri.EscapeDataString(continuePath));
         var form = (await browser.GetAsync(path)).ShouldBe(HttpStatusCode.OK);
-        return await browser.PostFormAsync(tenant.LoginPath(), new Dictionary<string, string>
+        return await browser.PostFormAsync(loginPath, new Dictionary<string, string>
         {
             ["canary"] = form.HiddenField("canary")!,
             ["continue"] = form.HiddenField("continue")!,

@@ -91,6 +91,25 @@ public sealed class SmartLockoutTests(HttpsTenant tenant) : IClassFixture<HttpsT
     }
 
     [Fact]
+    public async Task the_lockout_record_keeps_short_keyed_hashes_of_the_last_three_wrong_passwords_never_the_passwords()
+    {
+        var user = await tenant.CreateUserAsync(tenant.NewScope() + "grace");
+        using var browser = tenant.NewBrowser();
+        string[] wrong = ["First-Wrong-Password", "Second-Wrong-Password", "Third-Wrong-Password", "Fourth-Wrong-Password"];
+
+        foreach (var password in wrong) await browser.SignInAsync(tenant, user.UserPrincipalName, password);
+
+        var row = await tenant.App.Store.FindAsync(IdentityBridge.Tenant.Directory.DirectoryTables.SignInLockout, "user", user.SysId);
+        Assert.NotNull(row);
+        Assert.Equal("4", row["failed_attempts"]);
+        var remembered = row["recent_bad_passwords"]!.Split(',');
+        Assert.Equal(3, remembered.Length);
+        Assert.All(remembered, r => Assert.Matches("^[0-9a-f]{6}$", r));
+        var stored = string.Join('\n', row.Values.Values);
+        Assert.All(wrong, password => Assert.DoesNotContain(password, stored));
+    }
+
+    [Fact]
     public async Task wrong_passwords_posted_at_the_same_time_are_all_counted()
     {
         var user = await tenant.CreateUserAsync(tenant.NewScope() + "lidia");

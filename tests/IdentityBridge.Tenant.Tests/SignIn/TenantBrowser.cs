@@ -7,20 +7,17 @@ namespace IdentityBridge.Tenant.Tests.SignIn;
 
 /// <summary>
 /// A web browser's view of the tenant: its own cookie jar, redirects not followed (tests look at each one), forms
-/// posted as browsers post them, the tenant's certificate pinned. Every request is real HTTPS on loopback.
+/// posted as browsers post them, the tenant's certificate pinned. Every request is real HTTP(S) on loopback.
 /// </summary>
 public sealed class TenantBrowser : IDisposable
 {
     private readonly HttpClient _http;
 
-    public TenantBrowser(string baseUrl, X509Certificate2 certificate)
+    /// <param name="certificate">The tenant's https certificate, pinned; null for a tenant on plain http.</param>
+    public TenantBrowser(string baseUrl, X509Certificate2? certificate)
     {
-        var handler = new HttpClientHandler
-        {
-            AllowAutoRedirect = false,
-            UseCookies = false,
-            ServerCertificateCustomValidationCallback = TokenWorld.Pin(certificate),
-        };
+        var handler = new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false };
+        if (certificate is not null) handler.ServerCertificateCustomValidationCallback = TokenWorld.Pin(certificate);
         _http = new HttpClient(handler) { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(60) };
     }
 
