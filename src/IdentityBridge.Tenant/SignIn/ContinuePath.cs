@@ -5,7 +5,7 @@ namespace IdentityBridge.Tenant.SignIn;
 /// falls back to My Apps, so the page can never be used to bounce a freshly signed-in user to another site (an open
 /// redirect that makes a phishing link look like it came from the tenant).
 /// </summary>
-public static class ContinuePath
+internal static class ContinuePath
 {
     public const string Default = "/myapps";
 

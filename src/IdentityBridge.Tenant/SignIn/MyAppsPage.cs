@@ -13,7 +13,7 @@ namespace IdentityBridge.Tenant.SignIn;
 /// who administer enterprise apps also get each app's Test link. Plain links and a list: usable by keyboard and
 /// screen reader, no script.
 /// </summary>
-public sealed class MyAppsPage(TenantDirectory directory, TenantSessions sessions, SamlApplications applications,
+internal sealed class MyAppsPage(TenantDirectory directory, TenantSessions sessions, SamlApplications applications,
     DirectoryRoles roles, Store store)
 {
     public const string Path = "/myapps";

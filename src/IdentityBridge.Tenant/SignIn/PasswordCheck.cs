@@ -11,7 +11,7 @@ namespace IdentityBridge.Tenant.SignIn;
 /// verification, also for an unknown user or one without a password (against a decoy hash made with the tenant's
 /// own cost), so the time an answer takes does not tell which accounts exist.
 /// </summary>
-public sealed class PasswordCheck(Store store, TenantOptions options)
+internal sealed class PasswordCheck(Store store, TenantOptions options)
 {
     private readonly Lazy<string> _decoy = new(() =>
         new PasswordHasher(options.PasswordIterations).Hash(Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24))));

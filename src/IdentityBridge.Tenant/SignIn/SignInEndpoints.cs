@@ -8,7 +8,7 @@ namespace IdentityBridge.Tenant.SignIn;
 /// <c>/myapps</c>. Paths are matched in any case, as Entra matches them; a tenant id that is not this tenant's gets a
 /// plain 404 that names the right one.
 /// </summary>
-public sealed class SignInEndpoints(TenantDirectory directory, SignInPage signIn, SignOutPage signOut, MyAppsPage myApps)
+internal sealed class SignInEndpoints(TenantDirectory directory, SignInPage signIn, SignOutPage signOut, MyAppsPage myApps)
 {
     /// <summary>Answers the request when it is for one of these pages; false leaves it to the next handler.</summary>
     public async Task<bool> TryHandleAsync(HttpContext context)

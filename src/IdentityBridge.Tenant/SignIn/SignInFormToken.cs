@@ -12,7 +12,7 @@ namespace IdentityBridge.Tenant.SignIn;
 /// subdomain from planting one; <c>SameSite=Strict</c> keeps it off every cross-site request. Nothing is shared
 /// between nodes, so any node checks any form.
 /// </summary>
-public static class SignInFormToken
+internal static class SignInFormToken
 {
     public const string FieldName = "canary";
     public const string SecureCookieName = "__Host-idbridge-canary";

@@ -11,7 +11,7 @@ namespace IdentityBridge.Tenant.SignIn;
 /// with what went wrong in Entra's words and its AADSTS code, which is also written to the sign-in log with the
 /// user name and address; the password never is.
 /// </summary>
-public sealed class SignInPage(TenantDirectory directory, TenantSessions sessions, SmartLockout lockout, PasswordCheck passwords,
+internal sealed class SignInPage(TenantDirectory directory, TenantSessions sessions, SmartLockout lockout, PasswordCheck passwords,
     SignInLog log)
 {
     public const string LoginField = "login";

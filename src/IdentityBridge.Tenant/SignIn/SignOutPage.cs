@@ -7,7 +7,7 @@ namespace IdentityBridge.Tenant.SignIn;
 /// <c>GET|POST /{tenantId}/logout</c>: ends the browser's session and removes its cookie, then says so. Asking again,
 /// or without a session, shows the same page: signing out is never an error.
 /// </summary>
-public sealed class SignOutPage(TenantDirectory directory, TenantSessions sessions)
+internal sealed class SignOutPage(TenantDirectory directory, TenantSessions sessions)
 {
     public async Task HandleAsync(HttpContext context)
     {

@@ -13,7 +13,7 @@ namespace IdentityBridge.Tenant.SignIn;
 /// <summary>What a failed password did to a user's lockout state.</summary>
 /// <param name="Counted">False when the same wrong password was among the last few already counted.</param>
 /// <param name="LockedUntil">When this failure locked the user out, until when; else null.</param>
-public sealed record LockoutOutcome(bool Counted, DateTimeOffset? LockedUntil);
+internal sealed record LockoutOutcome(bool Counted, DateTimeOffset? LockedUntil);
 
 /// <summary>
 /// Entra's smart lockout (https://learn.microsoft.com/entra/identity/authentication/howto-password-smart-lockout):
@@ -28,7 +28,7 @@ public sealed record LockoutOutcome(bool Counted, DateTimeOffset? LockedUntil);
 /// passwords (an attacker firing posts in parallel) each count, where a read-then-write would lose some and let a
 /// guesser past the threshold.
 /// </remarks>
-public sealed class SmartLockout(Store store, TenantOptions options, TimeProvider time)
+internal sealed class SmartLockout(Store store, TenantOptions options, TimeProvider time)
 {
     /// <summary>No lockout lasts longer than this, however often it repeats.</summary>
     public static readonly TimeSpan MaximumDuration = TimeSpan.FromHours(1);
@@ -40,6 +40,18 @@ public sealed class SmartLockout(Store store, TenantOptions options, TimeProvide
     // short enough that a stolen copy of the table does not confirm a guess at a near-miss of the real password.
     private const int FingerprintHexLength = 6;
     private const int Attempts = 20;
+
+    // Checked when the tenant starts (the sign-in endpoints are built with it), with what to change.
+    private readonly int _threshold = options.LockoutThreshold >= 1
+        ? options.LockoutThreshold
+        : throw new ArgumentException(
+            $"TenantOptions.LockoutThreshold is {options.LockoutThreshold}; give 1 or more failed sign-ins (Entra's default is 10).",
+            nameof(options));
+    private readonly TimeSpan _duration = options.LockoutDuration > TimeSpan.Zero && options.LockoutDuration <= MaximumDuration
+        ? options.LockoutDuration
+        : throw new ArgumentException(
+            $"TenantOptions.LockoutDuration is {options.LockoutDuration}; give more than zero and at most an hour (Entra's default is 60 seconds).",
+            nameof(options));
 
     private static TableDefinition Table => DirectoryTables.SignInLockout;
     private static WriteOptions System { get; } = new("system");
@@ -73,7 +85,7 @@ public sealed class SmartLockout(Store store, TenantOptions options, TimeProvide
                 ["recent_bad_passwords"] = string.Join(',', recent.Prepend(fingerprint).Take(RememberedPasswords)),
             };
             DateTimeOffset? lockedUntil = null;
-            if (failed >= options.LockoutThreshold)
+            if (failed >= _threshold)
             {
                 lockedUntil = now + Duration(lockouts);
                 values["locked_until"] = GlideDateTimes.Format(lockedUntil.Value);
@@ -95,7 +107,7 @@ public sealed class SmartLockout(Store store, TenantOptions options, TimeProvide
     {
         var row = await RowAsync(userSysId, cancellationToken);
         var failed = await store.IncrementAsync(Table, row.SysId, "failed_attempts", System, cancellationToken) ?? 0;
-        if (failed < options.LockoutThreshold) return new LockoutOutcome(true, null);
+        if (failed < _threshold) return new LockoutOutcome(true, null);
         var lockedUntil = time.GetUtcNow() + Duration(Number(row["lockouts"]));
         await store.UpdateAsync(Table, row.SysId, new Dictionary<string, string?>
         {
@@ -123,7 +135,7 @@ public sealed class SmartLockout(Store store, TenantOptions options, TimeProvide
     /// <summary>The first lockout lasts the configured duration; each one after it twice the one before.</summary>
     private TimeSpan Duration(long previousLockouts)
     {
-        var duration = options.LockoutDuration;
+        var duration = _duration;
         for (var i = 0; i < previousLockouts && duration < MaximumDuration; i++) duration += duration;
         return duration < MaximumDuration ? duration : MaximumDuration;
     }
