@@ -161,6 +161,10 @@ public static class DirectoryTables
         ColumnDefinition.Integer("lockouts"),
         ColumnDefinition.DateTime("last_failure_at"),
         ColumnDefinition.DateTime("locked_until"),
+        // A random key of this row and the keyed hashes (HMAC-SHA256, shortened) of the last few wrong passwords, so
+        // that the same wrong password typed again is not counted twice; never the passwords themselves.
+        ColumnDefinition.String("password_key", maxLength: 64),
+        ColumnDefinition.String("recent_bad_passwords", maxLength: 200),
     ],
     [IndexDefinition.UniqueOn("user")]);
 

@@ -128,6 +128,12 @@ public sealed class TenantApp : IAsyncDisposable
         services.AddSingleton<TenantSessions>();
         services.AddSingleton<DirectoryRoles>();
         services.AddSingleton<SignInLog>();
+        services.AddSingleton<SmartLockout>();
+        services.AddSingleton<PasswordCheck>();
+        services.AddSingleton<SignInPage>();
+        services.AddSingleton<SignOutPage>();
+        services.AddSingleton<MyAppsPage>();
+        services.AddSingleton<SignInEndpoints>();
         services.AddSingleton(new FederationMetadataOptions { IssuerTemplate = options.SamlIssuerTemplate });
         services.AddSingleton(tokens.Keys);
         services.AddSingleton<FederationMetadataEndpoint>();
@@ -138,11 +144,13 @@ public sealed class TenantApp : IAsyncDisposable
         var graph = app.Services.GetRequiredService<GraphApi>();
         var errors = app.Services.GetRequiredService<GraphErrors>();
         var metadata = app.Services.GetRequiredService<FederationMetadataEndpoint>();
+        var signIn = app.Services.GetRequiredService<SignInEndpoints>();
         app.Use(async (context, next) =>
         {
             if (context.Request.Path.StartsWithSegments("/v1.0", StringComparison.OrdinalIgnoreCase))
                 await errors.InvokeAsync(context, () => graph.HandleAsync(context));
-            else if (!await metadata.TryHandleAsync(context) && !await TokenEndpoints.TryHandleAsync(context, tokens)) await next(context);
+            else if (!await metadata.TryHandleAsync(context) && !await signIn.TryHandleAsync(context) &&
+                     !await TokenEndpoints.TryHandleAsync(context, tokens)) await next(context);
         });
         return app;
     }

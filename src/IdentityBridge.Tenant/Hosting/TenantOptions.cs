@@ -30,5 +30,14 @@ public sealed record TenantOptions
     public string SamlIssuerTemplate { get; init; } = "https://sts.windows.net/{tenantId}/";
     /// <summary>Largest request body accepted by Graph.</summary>
     public long MaxRequestBodyBytes { get; init; } = 4 * 1024 * 1024;
+    /// <summary>
+    /// Failed sign-ins (distinct wrong passwords) before smart lockout holds a user back: Entra's default is 10.
+    /// </summary>
+    public int LockoutThreshold { get; init; } = 10;
+    /// <summary>
+    /// How long the first lockout lasts (Entra's default, 60 seconds); each further lockout lasts twice as long as the
+    /// one before, up to an hour.
+    /// </summary>
+    public TimeSpan LockoutDuration { get; init; } = TimeSpan.FromSeconds(60);
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }
