@@ -195,6 +195,24 @@ public sealed class Stack : IAsyncLifetime
                ?? throw new InvalidOperationException($"{app.DisplayName} has no active signing certificate.");
     }
 
+    /// <summary>A GET on the tenant over its pinned HTTPS (metadata, certificates), answering the body of a 200.</summary>
+    public async Task<string> TenantGetStringAsync(string url)
+    {
+        using var response = await _tenantHttp!.GetAsync(url);
+        var body = await response.Content.ReadAsStringAsync();
+        if (response.StatusCode != HttpStatusCode.OK)
+            throw new InvalidOperationException($"GET {url} answered {(int)response.StatusCode}: {body}");
+        return body;
+    }
+
+    /// <summary>The app's current signer with its private key, as the tenant signs the app's SAML responses with it.</summary>
+    public async Task<X509Certificate2> SigningKeyAsync(EnterpriseApp app)
+    {
+        var certificates = Tenant.Services.GetRequiredService<TokenSigningCertificates>();
+        var (signer, problem) = await certificates.LoadSignerAsync(certificates.Signer(await certificates.ListAsync(app.SysId, default)), default);
+        return signer ?? throw new InvalidOperationException($"{app.DisplayName} has no signing key: {problem ?? "no certificate"}");
+    }
+
     /// <summary>A Graph call as the tenant's admin; answers the body.</summary>
     public Task<JsonElement> GraphAsync(HttpMethod method, string path, object? body, HttpStatusCode expected) =>
         JsonCalls.SendAsync(_tenantHttp!, method, path, body, new AuthenticationHeaderValue("Bearer", _graphTokens.AdminToken), expected);
