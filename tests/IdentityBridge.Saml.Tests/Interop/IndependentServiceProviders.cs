@@ -225,6 +225,8 @@ public static class IndependentServiceProviders
             StandardErrorEncoding = Encoding.UTF8,
         };
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        // No __pycache__ folders in the repository's tests/interop/python.
+        start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"{executable} did not start.");
         var standardOutput = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
