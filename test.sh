@@ -9,9 +9,12 @@ cd "$(dirname "$0")"
 if [ "$(id -u)" = 0 ] && [ "${IDBRIDGE_SKIP_POSTGRES:-}" != 1 ]; then
     .ci/install-postgres || exit 1
 fi
-# The SAML interop tests sign with independent implementations (xmlsec1 from Debian, samlp and samlify from npm):
+# The SAML interop tests sign and verify with independent implementations (xmlsec1, python3-saml and pysaml2 from
+# Debian; samlp, samlify and node-saml from npm):
 # installed here, quickly skipped when already present. Without root, the script says what to install.
 .ci/install-saml-peers || exit 1
+# The end-to-end tests drive Debian's chromium through Playwright: installed here, quickly skipped when present.
+.ci/install-browser || exit 1
 
 rm -rf TestResults
 dotnet test IdentityBridge.slnx --logger "trx;LogFileName=results.trx" --results-directory TestResults
