@@ -251,3 +251,49 @@ public sealed class SsoSettingsTests(SqliteTenant tenant) : IClassFixture<Sqlite
             .ShouldBeError(HttpStatusCode.Forbidden, "Authorization_RequestDenied");
     }
 }
+
+/// <summary>
+/// The same settings through Microsoft's Graph SDK with real tokens: the v1.0 members land in the SDK's typed
+/// properties, and the extension members of samlSingleSignOnSettings travel in its AdditionalData both ways.
+/// </summary>
+public sealed class SsoSettingsSdkTests(IdentityBridge.Tenant.Tests.Sdk.SqliteSdkTenant tenant) : IClassFixture<IdentityBridge.Tenant.Tests.Sdk.SqliteSdkTenant>
+{
+    [Fact]
+    public async Task the_graph_sdk_writes_and_reads_single_sign_on_settings()
+    {
+        var scope = tenant.NewScope();
+        var appId = Guid.NewGuid().ToString("D");
+        var admin = await tenant.ClientAsync(scope + "sso admin", "Application.ReadWrite.All");
+        var sp = await admin.ServicePrincipals.PostAsync(new Microsoft.Graph.Models.ServicePrincipal { AppId = appId, DisplayName = scope + "ServiceNow" });
+
+        await admin.ServicePrincipals[sp!.Id].PatchAsync(new Microsoft.Graph.Models.ServicePrincipal
+        {
+            PreferredSingleSignOnMode = "saml",
+            LoginUrl = "https://contoso.service-now.com/login_with_sso.do",
+            ReplyUrls = ["https://contoso.service-now.com/navpage.do"],
+            ServicePrincipalNames = [$"https://{scope}contoso.service-now.com"],
+            SamlSingleSignOnSettings = new Microsoft.Graph.Models.SamlSingleSignOnSettings
+            {
+                RelayState = "/now/nav/ui",
+                AdditionalData = new Dictionary<string, object> { ["signingOption"] = "response", ["nameIdSource"] = "user.mail" },
+            },
+        });
+
+        var read = await tenant.Reader.ServicePrincipals[sp.Id].GetAsync();
+        Assert.Equal("saml", read!.PreferredSingleSignOnMode);
+        Assert.Equal("https://contoso.service-now.com/login_with_sso.do", read.LoginUrl);
+        Assert.Equal(["https://contoso.service-now.com/navpage.do"], read.ReplyUrls!);
+        Assert.Equal([$"https://{scope}contoso.service-now.com", appId], read.ServicePrincipalNames!);
+        Assert.Equal("/now/nav/ui", read.SamlSingleSignOnSettings!.RelayState);
+        Assert.Equal("response", read.SamlSingleSignOnSettings.AdditionalData["signingOption"]?.ToString());
+        Assert.Equal("user.mail", read.SamlSingleSignOnSettings.AdditionalData["nameIdSource"]?.ToString());
+
+        var saml = await tenant.Reader.ServicePrincipals.GetAsync(r => r.QueryParameters.Filter = "preferredSingleSignOnMode eq 'saml'");
+        Assert.Contains(saml!.Value!, s => s.Id == sp.Id);
+
+        var refused = await Assert.ThrowsAsync<Microsoft.Graph.Models.ODataErrors.ODataError>(() =>
+            admin.ServicePrincipals[sp.Id].PatchAsync(new Microsoft.Graph.Models.ServicePrincipal { LoginUrl = "ftp://contoso.com" }));
+        Assert.Equal(400, refused.ResponseStatusCode);
+        Assert.Contains("loginUrl", refused.Error!.Message);
+    }
+}
