@@ -31,16 +31,20 @@ public sealed class SignInLogTests(PermissionTenant tenant) : IClassFixture<Perm
         var upn = user.Text("userPrincipalName")!;
         var appId = Guid.NewGuid().ToString("D");
         var correlation = Guid.NewGuid().ToString("D");
+        var byUser = new SignInEvent
+        {
+            UserPrincipalName = upn,
+            UserSysId = user.Id().Replace("-", "", StringComparison.Ordinal),
+            AppId = appId,
+            AppDisplayName = "ServiceNow",
+        };
         await WriteAsync(
-            new SignInEvent
+            byUser with { CorrelationId = correlation, IpAddress = "127.0.0.1" },
+            byUser with
             {
-                UserPrincipalName = upn, UserSysId = user.Id().Replace("-", "", StringComparison.Ordinal), AppId = appId,
-                AppDisplayName = "ServiceNow", CorrelationId = correlation, IpAddress = "127.0.0.1",
-            },
-            SignInEvent.Failed(SignInError.InvalidCredentials()) with
-            {
-                UserPrincipalName = upn, UserSysId = user.Id().Replace("-", "", StringComparison.Ordinal), AppId = appId,
-                AppDisplayName = "ServiceNow", Detail = "Reply URL https://x/acs",
+                ErrorCode = SignInError.InvalidCredentials().Code,
+                FailureReason = SignInError.InvalidCredentials().Message,
+                Detail = "Reply URL https://x/acs",
             });
 
         var reply = (await Auditor.GetAsync(SignIns + Filter($"userPrincipalName eq '{upn}'"))).ShouldBe(HttpStatusCode.OK);
