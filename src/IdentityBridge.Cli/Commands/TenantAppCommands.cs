@@ -49,7 +49,7 @@ internal static class TenantAppCommands
     };
 
     /// <summary>Opens the tenant's store and the service over it, runs the verb and closes the store.</summary>
-    private static async Task<int> WithAppsAsync(ParseResult parse, StoreOptionsBinding store,
+    internal static async Task<int> WithAppsAsync(ParseResult parse, StoreOptionsBinding store,
         Func<EnterpriseApps, TenantDirectory, Task<int>> run, CancellationToken cancellationToken)
     {
         var options = TenantCommand.Options(parse, store);
@@ -60,7 +60,7 @@ internal static class TenantAppCommands
         {
             apps = EnterpriseApps.Open(directory, options.DataDirectory, TimeProvider.System);
         }
-        catch (Exception e) when (e is ArgumentException or IOException or FormatException or UnauthorizedAccessException)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or FormatException or UnauthorizedAccessException)
         {
             return Fail("The tenant's key cannot be read: " + e.Message);
         }

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using IdentityBridge.Tenant.Certificates;
 using IdentityBridge.Tenant.Directory;
-using IdentityBridge.Tenant.Graph;
 using IdentityBridge.Tenant.Hosting;
 using IdentityBridge.Tenant.Import;
 using IdentityBridge.Tenant.Tokens;
@@ -183,17 +182,13 @@ internal static class TenantCommand
         assign.Options.Add(user);
         assign.Options.Add(role);
         store.AddTo(assign);
-        assign.SetAction(async (parse, cancellationToken) =>
+        assign.SetAction((parse, cancellationToken) => TenantAppCommands.WithAppsAsync(parse, store, async (apps, _) =>
         {
-            var options = Options(parse, store);
-            var directory = await TenantApp.OpenDirectoryAsync(options, cancellationToken);
-            await using var _ = directory.Store;
-            var apps = EnterpriseApps.Open(directory, options.DataDirectory, TimeProvider.System);
             var given = await apps.AssignDirectoryRoleAsync(parse.GetValue(user)!, parse.GetValue(role)!, "idbridge", cancellationToken);
             if (!given.Succeeded) return TenantAppCommands.Fail(given.Problem!);
             Console.WriteLine($"{parse.GetValue(user)} holds the {given.Value!.DisplayName} role.");
             return 0;
-        });
+        }, cancellationToken));
         var command = new Command("role", "Manage the directory roles users hold.");
         command.Subcommands.Add(assign);
         return command;
@@ -219,14 +214,13 @@ internal static class TenantCommand
             else secret = AnsiConsole.Prompt(new TextPrompt<string>($"Password for {Markup.Escape(parse.GetValue(user)!)}:").Secret());
             if (string.IsNullOrEmpty(secret))
                 return TenantAppCommands.Fail("No password was given: pipe it on standard input with --password-stdin, or type it when asked.");
-            var options = Options(parse, store);
-            var directory = await TenantApp.OpenDirectoryAsync(options, cancellationToken);
-            await using var _ = directory.Store;
-            var apps = EnterpriseApps.Open(directory, options.DataDirectory, TimeProvider.System);
-            var set = await apps.SetPasswordAsync(parse.GetValue(user)!, secret, "idbridge", cancellationToken);
-            if (!set.Succeeded) return TenantAppCommands.Fail(set.Problem!);
-            Console.WriteLine($"The password of {parse.GetValue(user)} is set.");
-            return 0;
+            return await TenantAppCommands.WithAppsAsync(parse, store, async (apps, _) =>
+            {
+                var set = await apps.SetPasswordAsync(parse.GetValue(user)!, secret, "idbridge", cancellationToken);
+                if (!set.Succeeded) return TenantAppCommands.Fail(set.Problem!);
+                Console.WriteLine($"The password of {parse.GetValue(user)} is set.");
+                return 0;
+            }, cancellationToken);
         });
         var command = new Command("user", "Manage the tenant's users' sign-in.");
         command.Subcommands.Add(password);
