@@ -10,7 +10,8 @@ namespace IdentityBridge.Cli.Commands;
 
 /// <summary>
 /// <c>idbridge tenant</c>: runs the Entra-compatible tenant (Microsoft Graph v1.0 and the token endpoint over HTTPS),
-/// and its admin verbs: <c>app create</c>, <c>import</c>, <c>generate</c>.
+/// and its admin verbs: <c>app create</c> (Graph clients), <c>app new|sso|show|assign|unassign|cert</c> (enterprise apps
+/// and their single sign-on), <c>role assign</c>, <c>user password</c>, <c>import</c>, <c>generate</c>.
 /// </summary>
 internal static class TenantCommand
 {
@@ -94,14 +95,16 @@ internal static class TenantCommand
         });
 
         command.Subcommands.Add(AppCommand());
+        command.Subcommands.Add(RoleCommand());
+        command.Subcommands.Add(UserCommand());
         command.Subcommands.Add(ImportCommand());
         command.Subcommands.Add(GenerateCommand());
         return command;
     }
 
-    private static StoreOptionsBinding Store() => new("tenant", "IDBRIDGE_TENANT_");
+    internal static StoreOptionsBinding Store() => new("tenant", "IDBRIDGE_TENANT_");
 
-    private static TenantOptions Options(ParseResult parse, StoreOptionsBinding store) => new()
+    internal static TenantOptions Options(ParseResult parse, StoreOptionsBinding store) => new()
     {
         DataDirectory = parse.GetValue(store.Data)!,
         PostgresConnectionString = parse.GetValue(store.Postgres),
@@ -158,9 +161,70 @@ internal static class TenantCommand
             Console.WriteLine("The secret is shown only this once; it is stored hashed.");
             return 0;
         });
-        var app = new Command("app", "Manage the client applications that may call the tenant's Graph API.");
+        var app = new Command("app",
+            "Manage applications: 'create' registers a client that calls the tenant's Graph API; 'new', 'sso', 'show', " +
+            "'assign', 'unassign' and 'cert' manage enterprise apps and their SAML single sign-on.");
         app.Subcommands.Add(create);
+        TenantAppCommands.AddTo(app);
         return app;
+    }
+
+    private static Command RoleCommand()
+    {
+        var user = new Option<string>("--user") { Description = "The user principal name of the user.", Required = true };
+        var role = new Option<string>("--role")
+        {
+            Description = "The directory role, as the portal names it: " + string.Join(", ", IdentityBridge.Tenant.SignIn.DirectoryRoles.BuiltIn.Select(r => r.DisplayName)) + ".",
+            Required = true,
+        };
+        var store = Store();
+        var assign = new Command("assign", "Give a user a directory role tenant-wide; Application Administrators may use an app's Test action for anyone.");
+        assign.Options.Add(user);
+        assign.Options.Add(role);
+        store.AddTo(assign);
+        assign.SetAction((parse, cancellationToken) => TenantAppCommands.WithAppsAsync(parse, store, async (apps, _) =>
+        {
+            var given = await apps.AssignDirectoryRoleAsync(parse.GetValue(user)!, parse.GetValue(role)!, "idbridge", cancellationToken);
+            if (!given.Succeeded) return TenantAppCommands.Fail(given.Problem!);
+            Console.WriteLine($"{parse.GetValue(user)} holds the {given.Value!.DisplayName} role.");
+            return 0;
+        }, cancellationToken));
+        var command = new Command("role", "Manage the directory roles users hold.");
+        command.Subcommands.Add(assign);
+        return command;
+    }
+
+    private static Command UserCommand()
+    {
+        var user = new Option<string>("--user") { Description = "The user principal name of the user.", Required = true };
+        var fromStdin = new Option<bool>("--password-stdin")
+        {
+            Description = "Read the password from the first line of standard input (for scripts); without it, it is asked for without echo.",
+        };
+        var store = Store();
+        var password = new Command("password",
+            "Set a user's password for signing in to the tenant. It is read from standard input, never from the command line, and stored hashed.");
+        password.Options.Add(user);
+        password.Options.Add(fromStdin);
+        store.AddTo(password);
+        password.SetAction(async (parse, cancellationToken) =>
+        {
+            string? secret;
+            if (parse.GetValue(fromStdin) || Console.IsInputRedirected) secret = await Console.In.ReadLineAsync(cancellationToken);
+            else secret = AnsiConsole.Prompt(new TextPrompt<string>($"Password for {Markup.Escape(parse.GetValue(user)!)}:").Secret());
+            if (string.IsNullOrEmpty(secret))
+                return TenantAppCommands.Fail("No password was given: pipe it on standard input with --password-stdin, or type it when asked.");
+            return await TenantAppCommands.WithAppsAsync(parse, store, async (apps, _) =>
+            {
+                var set = await apps.SetPasswordAsync(parse.GetValue(user)!, secret, "idbridge", cancellationToken);
+                if (!set.Succeeded) return TenantAppCommands.Fail(set.Problem!);
+                Console.WriteLine($"The password of {parse.GetValue(user)} is set.");
+                return 0;
+            }, cancellationToken);
+        });
+        var command = new Command("user", "Manage the tenant's users' sign-in.");
+        command.Subcommands.Add(password);
+        return command;
     }
 
     private static Command ImportCommand()

@@ -30,8 +30,13 @@ internal sealed partial class GraphApi
     private Task ListServicePrincipalsAsync(GraphRequest request)
     {
         Require(request, GraphPermissions.ReadApplications);
+        var selected = Selected(request);
         return ListAsync(request, GraphType.ServicePrincipal, DirectoryTables.ServicePrincipal, [], "servicePrincipals",
-            ["app_roles"], DecorateServicePrincipal);
+            SingleSignOnColumns, DecorateServicePrincipal, extraSelectable: ServicePrincipalExtras,
+            enrich: async objects =>
+            {
+                foreach (var (json, row) in objects) await AddSingleSignOnAsync(json, row, selected, request.Aborted);
+            });
     }
 
     private async Task<RecordRow> FindServicePrincipalAsync(string id, CancellationToken cancellationToken)
@@ -56,32 +61,40 @@ internal sealed partial class GraphApi
         var body = await request.BodyAsync();
         if (body.ValueKind != JsonValueKind.Object) throw GraphException.BadRequest("The request body must be a JSON object.");
         string? appRoles = null;
-        var rest = new JsonObject();
-        foreach (var member in body.EnumerateObject())
+        if (body.TryGetProperty("appRoles", out var rolesValue))
         {
-            if (member.Name == "appRoles")
-            {
-                if (member.Value.ValueKind != JsonValueKind.Array ||
-                    member.Value.EnumerateArray().Any(r => r.ValueKind != JsonValueKind.Object ||
-                                                         !r.TryGetProperty("id", out var roleId) || roleId.ValueKind != JsonValueKind.String ||
-                                                         !Guid.TryParse(roleId.GetString(), out _)))
-                    throw GraphJson.Invalid(GraphType.ServicePrincipal, "appRoles");
-                appRoles = member.Value.GetRawText();
-            }
-            else rest[member.Name] = JsonNode.Parse(member.Value.GetRawText());
+            if (rolesValue.ValueKind != JsonValueKind.Array ||
+                rolesValue.EnumerateArray().Any(r => r.ValueKind != JsonValueKind.Object ||
+                                                     !r.TryGetProperty("id", out var roleId) || roleId.ValueKind != JsonValueKind.String ||
+                                                     !Guid.TryParse(roleId.GetString(), out _)))
+                throw GraphJson.Invalid(GraphType.ServicePrincipal, "appRoles");
+            appRoles = rolesValue.GetRawText();
         }
+        var (singleSignOn, rest) = SplitSingleSignOn(body, "appRoles");
         var values = GraphJson.Values(GraphType.ServicePrincipal, JsonSerializer.SerializeToElement(rest));
         if (!Guid.TryParse(values.GetValueOrDefault("app_id"), out var appId)) throw GraphJson.Invalid(GraphType.ServicePrincipal, "appId");
         values["app_id"] = appId.ToString("D");
-        values.TryAdd("service_principal_type", "Application");
         values["app_roles"] = appRoles;
-        values["sys_id"] = GraphIds.New();
-        values["created_date_time"] = directory.Now();
-        var result = await Store.InsertAsync(DirectoryTables.ServicePrincipal, values, new(request.Caller.AppId), request.Aborted);
+        // The settings are checked before the object exists, so a refused value leaves nothing behind.
+        var probe = new Saml.SamlApplication { ServicePrincipalSysId = "", AppId = appId.ToString("D"), DisplayName = "" };
+        var update = singleSignOn.Count == 0 ? null : SingleSignOnJson.Read(singleSignOn, probe);
+        if (update is not null && Saml.SamlApplications.Check(update) is { } problem) throw Refused(problem);
+
+        var result = await EnterpriseApps.InsertServicePrincipalAsync(directory, values, request.Caller.AppId, request.Aborted);
         if (!result.Succeeded) throw WriteFailed(GraphType.ServicePrincipal, result, "appId");
+        if (update is not null)
+        {
+            var (_, refused) = await samlApplications.UpdateAsync(result.Row!.SysId, update, request.Caller.AppId, request.Aborted);
+            if (refused is not null)
+            {
+                await Store.DeleteAsync(DirectoryTables.ServicePrincipal, result.Row!.SysId, request.Aborted);
+                throw Refused(refused);
+            }
+        }
         var row = await FindServicePrincipalAsync(result.Row!.SysId, request.Aborted);
         var json = GraphJson.Object(GraphType.ServicePrincipal, row, GraphJson.Select(GraphType.ServicePrincipal, null));
         DecorateServicePrincipal(json, row);
+        await AddSingleSignOnAsync(json, row, _ => true, request.Aborted);
         await request.WriteAsync(StatusCodes.Status201Created, Entity(request, "servicePrincipals/$entity", json));
     }
 

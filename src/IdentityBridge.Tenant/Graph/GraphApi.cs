@@ -15,7 +15,8 @@ namespace IdentityBridge.Tenant.Graph;
 /// in the partial files by resource (users, groups, delta, applications).
 /// </summary>
 internal sealed partial class GraphApi(TenantDirectory directory, TenantOptions options, GraphRateLimiter limiter,
-    Saml.TokenSigningCertificates signingCertificates)
+    Saml.TokenSigningCertificates signingCertificates, Saml.SamlApplications samlApplications,
+    SignIn.DirectoryRoles directoryRoles)
 {
     private Store Store => directory.Store;
 
@@ -106,6 +107,16 @@ internal sealed partial class GraphApi(TenantDirectory directory, TenantOptions 
                 return Get() ? ListAssignmentsAsync(r, s[1]) : Post() ? AssignAsync(r, s[1]) : null;
             case 4 when Is(0, "servicePrincipals") && Is(2, "appRoleAssignedTo"):
                 return Delete() ? UnassignAsync(r, s[1], s[3]) : null;
+            case 3 when Is(0, "roleManagement") && Is(1, "directory") && Is(2, "roleAssignments"):
+                return Get() ? ListRoleAssignmentsAsync(r) : Post() ? CreateRoleAssignmentAsync(r) : null;
+            case 4 when Is(0, "roleManagement") && Is(1, "directory") && Is(2, "roleAssignments"):
+                return Get() ? GetRoleAssignmentAsync(r, s[3]) : Delete() ? DeleteRoleAssignmentAsync(r, s[3]) : null;
+            case 3 when Is(0, "roleManagement") && Is(1, "directory") && Is(2, "roleDefinitions"):
+                return Get() ? ListRoleDefinitionsAsync(r) : null;
+            case 4 when Is(0, "roleManagement") && Is(1, "directory") && Is(2, "roleDefinitions"):
+                return Get() ? GetRoleDefinitionAsync(r, s[3]) : null;
+            case 2 when Is(0, "auditLogs") && Is(1, "signIns"):
+                return Get() ? ListSignInsAsync(r) : null;
             default:
                 throw GraphException.BadRequest($"Resource not found for the segment '{s[^1]}'.");
         }
@@ -155,11 +166,12 @@ internal sealed partial class GraphApi(TenantDirectory directory, TenantOptions 
     /// </summary>
     private async Task ListAsync(GraphRequest request, GraphType type, TableDefinition table,
         IReadOnlyList<QueryCondition> required, string contextPath, string[]? extraColumns = null,
-        Action<JsonObject, RecordRow>? decorate = null, Func<IReadOnlyList<(JsonObject, RecordRow)>, Task>? expand = null)
+        Action<JsonObject, RecordRow>? decorate = null, Func<IReadOnlyList<(JsonObject, RecordRow)>, Task>? expand = null,
+        string[]? extraSelectable = null, Func<IReadOnlyList<(JsonObject, RecordRow)>, Task>? enrich = null)
     {
         if (expand is null) request.Allow("$select", "$filter", "$top", "$count", "$orderby", "$skiptoken");
         else request.Allow("$select", "$filter", "$top", "$count", "$orderby", "$skiptoken", "$expand");
-        var selection = GraphJson.Select(type, request.Option("$select"));
+        var selection = GraphJson.Select(type, request.Option("$select"), extraSelectable ?? []);
         var filterText = request.Option("$filter");
         IReadOnlyList<IReadOnlyList<QueryCondition>> filter = string.IsNullOrWhiteSpace(filterText) ? [] : ODataFilter.Parse(filterText, type);
         var top = request.Top();
@@ -203,6 +215,7 @@ internal sealed partial class GraphApi(TenantDirectory directory, TenantOptions 
             return (json, row);
         }).ToList();
         if (expand is not null) await expand(objects);
+        if (enrich is not null) await enrich(objects);
         body["value"] = new JsonArray(objects.Select(o => (JsonNode)o.json).ToArray());
         if (result.Rows.Count > top)
             body["@odata.nextLink"] = request.LinkWith("$skiptoken",

@@ -27,6 +27,9 @@ internal static class GraphPermissions
     public const string AppRoleAssignmentReadWriteAll = "AppRoleAssignment.ReadWrite.All";
     public const string DomainReadAll = "Domain.Read.All";
     public const string OrganizationReadAll = "Organization.Read.All";
+    public const string RoleManagementReadDirectory = "RoleManagement.Read.Directory";
+    public const string RoleManagementReadWriteDirectory = "RoleManagement.ReadWrite.Directory";
+    public const string AuditLogReadAll = "AuditLog.Read.All";
 
     public static readonly string[] ReadUsers = [UserReadAll, UserReadWriteAll, DirectoryReadAll, DirectoryReadWriteAll];
     public static readonly string[] WriteUsers = [UserReadWriteAll, DirectoryReadWriteAll];
@@ -36,6 +39,12 @@ internal static class GraphPermissions
     public static readonly string[] ReadApplications = [ApplicationReadAll, ApplicationReadWriteAll, DirectoryReadAll, DirectoryReadWriteAll];
     public static readonly string[] WriteApplications = [ApplicationReadWriteAll, DirectoryReadWriteAll];
     public static readonly string[] WriteAssignments = [AppRoleAssignmentReadWriteAll, DirectoryReadWriteAll];
+    public static readonly string[] ReadRoles =
+        [RoleManagementReadDirectory, RoleManagementReadWriteDirectory, DirectoryReadAll, DirectoryReadWriteAll];
+    // Graph gives role changes to RoleManagement.ReadWrite.Directory alone: Directory.ReadWrite.All does not make an
+    // application able to hand out Global Administrator.
+    public static readonly string[] WriteRoles = [RoleManagementReadWriteDirectory];
+    public static readonly string[] ReadSignIns = [AuditLogReadAll];
     public static readonly string[] ReadDirectory =
         [DirectoryReadAll, DirectoryReadWriteAll, UserReadAll, UserReadWriteAll, GroupReadAll, GroupReadWriteAll,
          ApplicationReadAll, DomainReadAll, OrganizationReadAll];

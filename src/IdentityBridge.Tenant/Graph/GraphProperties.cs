@@ -97,5 +97,7 @@ internal sealed class GraphType
         new("servicePrincipalType", "service_principal_type", GraphValueKind.String),
         new("tags", "tags", GraphValueKind.StringCollection, Filterable: false),
         new("createdDateTime", "created_date_time", GraphValueKind.DateTime, Writable: false),
+        // Read and written through SingleSignOnJson (Entra's rules apply); declared here so $filter can name it.
+        new("preferredSingleSignOnMode", "preferred_single_sign_on_mode", GraphValueKind.String),
     ]);
 }

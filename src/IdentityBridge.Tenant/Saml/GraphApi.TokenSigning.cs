@@ -55,7 +55,7 @@ internal sealed partial class GraphApi
         var row = await FindServicePrincipalAsync(id, request.Aborted);
         var json = GraphJson.Object(GraphType.ServicePrincipal, row, GraphJson.Select(GraphType.ServicePrincipal, null));
         DecorateServicePrincipal(json, row);
-        await AddSigningCertificatesAsync(json, row, request.Aborted);
+        await AddSingleSignOnAsync(json, row, _ => true, request.Aborted);
         await request.WriteAsync(StatusCodes.Status200OK, Entity(request, "servicePrincipals/$entity", json));
     }
 
@@ -106,7 +106,9 @@ internal sealed partial class GraphApi
 
     /// <summary>
     /// PATCH of a service principal. <c>preferredTokenSigningKeyThumbprint</c> activates one of its certificates and
-    /// deactivates the others (Entra's rollover); the other writable properties are stored as given.
+    /// deactivates the others (Entra's rollover); the single sign-on properties go through
+    /// <see cref="SamlApplications.UpdateAsync"/>; the other writable properties are stored as given. Every value is
+    /// checked before anything is written.
     /// </summary>
     private async Task UpdateServicePrincipalAsync(GraphRequest request, string id)
     {
@@ -115,25 +117,26 @@ internal sealed partial class GraphApi
         var sp = await FindServicePrincipalAsync(id, request.Aborted);
         if (body.ValueKind != JsonValueKind.Object) throw GraphException.BadRequest("The request body must be a JSON object.");
         string? thumbprint = null;
-        var rest = new JsonObject();
         foreach (var member in body.EnumerateObject())
         {
-            if (string.Equals(member.Name, PreferredThumbprint, StringComparison.OrdinalIgnoreCase))
-            {
-                if (member.Value.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(member.Value.GetString()))
-                    throw GraphJson.Invalid(GraphType.ServicePrincipal, PreferredThumbprint);
-                thumbprint = member.Value.GetString();
-            }
-            else rest[member.Name] = JsonNode.Parse(member.Value.GetRawText());
+            if (!string.Equals(member.Name, PreferredThumbprint, StringComparison.OrdinalIgnoreCase)) continue;
+            if (member.Value.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(member.Value.GetString()))
+                throw GraphJson.Invalid(GraphType.ServicePrincipal, PreferredThumbprint);
+            thumbprint = member.Value.GetString()!.Trim();
         }
+        var (singleSignOn, rest) = SplitSingleSignOn(body, PreferredThumbprint);
         var values = GraphJson.Values(GraphType.ServicePrincipal, JsonSerializer.SerializeToElement(rest));
         if (values.TryGetValue("app_id", out _)) throw GraphException.BadRequest("Property 'appId' is read-only and cannot be set.");
-
+        var update = await ReadSingleSignOnAsync(sp.SysId, singleSignOn, request.Aborted);
         if (thumbprint is not null &&
-            await signingCertificates.ActivateAsync(sp.SysId, thumbprint, request.Caller.AppId, request.Aborted) is null)
+            !(await signingCertificates.ListAsync(sp.SysId, request.Aborted)).Any(c => c.Thumbprint.Equals(thumbprint, StringComparison.OrdinalIgnoreCase)))
             throw GraphException.BadRequest(
                 $"The thumbprint '{thumbprint}' is not one of this service principal's token-signing certificates; " +
                 "add one with addTokenSigningCertificate and give its thumbprint.");
+
+        // The settings first: the one change that can still be refused (an Identifier another app took meanwhile).
+        if (update is not null) await ApplySingleSignOnAsync(request, sp.SysId, update);
+        if (thumbprint is not null) await signingCertificates.ActivateAsync(sp.SysId, thumbprint, request.Caller.AppId, request.Aborted);
         if (values.Count > 0)
         {
             var result = await Store.UpdateAsync(DirectoryTables.ServicePrincipal, sp.SysId, values, new(request.Caller.AppId), request.Aborted);

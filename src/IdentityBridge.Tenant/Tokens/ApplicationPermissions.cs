@@ -21,6 +21,9 @@ public static partial class ApplicationPermissions
     public const string AppRoleAssignmentReadWriteAll = "AppRoleAssignment.ReadWrite.All";
     public const string OrganizationReadAll = "Organization.Read.All";
     public const string DomainReadAll = "Domain.Read.All";
+    public const string RoleManagementReadDirectory = "RoleManagement.Read.Directory";
+    public const string RoleManagementReadWriteDirectory = "RoleManagement.ReadWrite.Directory";
+    public const string AuditLogReadAll = "AuditLog.Read.All";
 
     /// <summary>The permissions the tenant's Graph API knows, for help texts and warnings.</summary>
     public static IReadOnlyList<string> Known { get; } =
@@ -28,6 +31,7 @@ public static partial class ApplicationPermissions
         UserReadAll, UserReadWriteAll, GroupReadAll, GroupReadWriteAll, GroupMemberReadAll, GroupMemberReadWriteAll,
         ApplicationReadAll, ApplicationReadWriteAll, DirectoryReadAll, DirectoryReadWriteAll,
         AppRoleAssignmentReadWriteAll, OrganizationReadAll, DomainReadAll,
+        RoleManagementReadDirectory, RoleManagementReadWriteDirectory, AuditLogReadAll,
     ];
 
     // Graph's permission values are dotted words (User.Read.All, Directory.AccessAsUser.All); anything else is a typo.
