@@ -131,6 +131,11 @@ public sealed class TenantApp : IAsyncDisposable
         services.AddSingleton(new FederationMetadataOptions { IssuerTemplate = options.SamlIssuerTemplate });
         services.AddSingleton(tokens.Keys);
         services.AddSingleton<FederationMetadataEndpoint>();
+        services.AddSingleton<PairwiseNameIds>();
+        services.AddSingleton<PendingRequests>();
+        services.AddSingleton<SamlResponseBuilder>();
+        services.AddSingleton<TestPage>();
+        services.AddSingleton<IdentityProviderEndpoint>();
         services.AddSingleton<GraphApi>();
         services.AddSingleton<GraphErrors>();
 
@@ -138,11 +143,13 @@ public sealed class TenantApp : IAsyncDisposable
         var graph = app.Services.GetRequiredService<GraphApi>();
         var errors = app.Services.GetRequiredService<GraphErrors>();
         var metadata = app.Services.GetRequiredService<FederationMetadataEndpoint>();
+        var identityProvider = app.Services.GetRequiredService<IdentityProviderEndpoint>();
         app.Use(async (context, next) =>
         {
             if (context.Request.Path.StartsWithSegments("/v1.0", StringComparison.OrdinalIgnoreCase))
                 await errors.InvokeAsync(context, () => graph.HandleAsync(context));
-            else if (!await metadata.TryHandleAsync(context) && !await TokenEndpoints.TryHandleAsync(context, tokens)) await next(context);
+            else if (!await metadata.TryHandleAsync(context) && !await identityProvider.TryHandleAsync(context) &&
+                     !await TokenEndpoints.TryHandleAsync(context, tokens)) await next(context);
         });
         return app;
     }
