@@ -295,7 +295,8 @@ public sealed class IdpBrowser : IDisposable
         return GetAsync(redirect.Location!);
     }
 
-    private async Task<IdpPage> SendAsync(HttpRequestMessage request)
+    /// <summary>Sends any request (another method, another content type) and reads the answer.</summary>
+    public async Task<IdpPage> SendAsync(HttpRequestMessage request)
     {
         using (request)
         {
