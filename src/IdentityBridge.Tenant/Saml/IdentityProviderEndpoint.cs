@@ -205,6 +205,17 @@ internal sealed partial class IdentityProviderEndpoint(TenantDirectory directory
         }
 
         var session = await sessions.CurrentAsync(context, cancellationToken);
+        if (!IdentityProviderFailures.Satisfies(request.RequestedAuthnContext))
+        {
+            await FailAsync(context, app, session, replyUrl, request.Id, relayState, IdentityProviderFailures.NoAuthnContext,
+                IdentityProviderFailures.ContextMismatch(request.RequestedAuthnContext!));
+            return;
+        }
+        if (session is null && request.IsPassive)
+        {
+            await FailAsync(context, app, null, replyUrl, request.Id, relayState, IdentityProviderFailures.NoPassive, IdentityProviderFailures.NoSession());
+            return;
+        }
         if (session is null || request.ForceAuthn)
         {
             // ForceAuthn: the browser's session is left behind (not ended: other apps' single logout still names it),
@@ -309,6 +320,32 @@ internal sealed partial class IdentityProviderEndpoint(TenantDirectory directory
             IpAddress = context.Connection.RemoteIpAddress?.ToString(),
             Detail = $"SAML sign-on to {replyUrl}" + (inResponseTo is null ? " (IdP-initiated)" : $" answering {inResponseTo}"),
         }, cancellationToken);
+        await PostAsync(context, replyUrl, document.OuterXml, relayState);
+    }
+
+    /// <summary>
+    /// A refusal the app must hear (<see cref="IdentityProviderFailures"/>): logged like every refusal, and posted to
+    /// the Reply URL as a failure Response, signed on the Response element when the app has a certificate.
+    /// </summary>
+    private async Task FailAsync(HttpContext context, SamlApplication app, TenantSession? session, string replyUrl, string inResponseTo,
+        string? relayState, string subCode, SignInError error)
+    {
+        await log.WriteAsync(new SignInEvent
+        {
+            UserPrincipalName = session?.UserPrincipalName,
+            UserSysId = session?.UserSysId,
+            AppId = app.AppId,
+            AppDisplayName = app.DisplayName,
+            ErrorCode = error.Code,
+            FailureReason = error.Message,
+            CorrelationId = Guid.NewGuid().ToString("D"),
+            IpAddress = context.Connection.RemoteIpAddress?.ToString(),
+            Detail = $"SAML failure response to {replyUrl} answering {inResponseTo}",
+        }, context.RequestAborted);
+        var document = IdentityProviderFailures.Write(responses.Issuer(TenantId), replyUrl, inResponseTo, subCode, error, time.GetUtcNow());
+        var (certificate, _) = await responses.LoadSignerAsync(app, context.RequestAborted);
+        using (certificate)
+            if (certificate is not null) XmlSigner.Sign(document.DocumentElement!, certificate, app.Settings.SignatureMethod);
         await PostAsync(context, replyUrl, document.OuterXml, relayState);
     }
 
