@@ -104,6 +104,7 @@ internal sealed partial class IdentityProviderEndpoint(TenantDirectory directory
         }
     }
 
+    /// <summary>A decoded message (XML and RelayState), or the error page to answer instead.</summary>
     private readonly record struct Decoded(byte[] Xml, string? RelayState);
 
     private sealed record DecodeResult(Decoded? Message, SignInError? Error);
@@ -221,8 +222,10 @@ internal sealed partial class IdentityProviderEndpoint(TenantDirectory directory
             // ForceAuthn: the browser's session is left behind (not ended: other apps' single logout still names it),
             // so the sign-in page asks for the password again.
             if (session is not null) TenantSessions.ClearCookie(context);
+            // Only a format the app may issue is kept; any other is ignored when the response is built anyway.
+            var format = request.NameIdPolicy?.Format is { } asked && SamlApplications.NameIdFormats.Contains(asked, StringComparer.Ordinal) ? asked : null;
             var waiting = await pending.SaveAsync(app.ServicePrincipalSysId, request.Id, request.Issuer, replyUrl, relayState,
-                request.NameIdPolicy?.Format, request.ForceAuthn, cancellationToken);
+                format, request.ForceAuthn, cancellationToken);
             TenantPage.Redirect(context, LoginUrl($"/{TenantId}/saml2/continue/{waiting.Id}"));
             return;
         }

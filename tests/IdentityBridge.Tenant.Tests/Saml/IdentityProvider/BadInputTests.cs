@@ -66,4 +66,20 @@ public sealed class BadInputTests(HttpsTenant tenant) : IClassFixture<HttpsTenan
         Assert.Equal("GET, POST", put.Headers["Allow"]);
         (await browser.GetAsync($"/{Guid.NewGuid()}/saml2")).ShouldBeAadsts(90002, HttpStatusCode.NotFound);
     }
+
+    [Fact]
+    public async Task unknown_continue_handles_and_oversized_relay_state_get_error_pages()
+    {
+        var app = await _world.CreateAppAsync();
+        var user = await _world.CreateUserAsync(tenant.NewScope() + "bad");
+        using var browser = await _world.SignedInBrowserAsync(user);
+
+        Assert.Contains("expired", (await browser.GetAsync($"/{_world.TenantId}/saml2/continue/not-a-handle")).ShouldBeAadsts(50000));
+        (await browser.GetAsync($"/{_world.TenantId}/saml2/continue/{new string('a', 32)}")).ShouldBeAadsts(50000);
+        (await browser.GetAsync($"/{_world.TenantId}/saml2/launch")).ShouldBeAadsts(700016);
+
+        using var anonymous = _world.NewBrowser();
+        var text = (await anonymous.GetAsync(_world.RedirectUrl(_world.Request(app).ToXml(), new string('r', 1025)))).ShouldBeAadsts(75005);
+        Assert.Contains("RelayState", text);
+    }
 }
