@@ -130,6 +130,7 @@ public sealed class TenantApp : IAsyncDisposable
         services.AddSingleton<SignInLog>();
         services.AddSingleton(new FederationMetadataOptions { IssuerTemplate = options.SamlIssuerTemplate });
         services.AddSingleton(tokens.Keys);
+        services.AddSingleton(tokens);
         services.AddSingleton<FederationMetadataEndpoint>();
         services.AddSingleton<PairwiseNameIds>();
         services.AddSingleton<PendingRequests>();

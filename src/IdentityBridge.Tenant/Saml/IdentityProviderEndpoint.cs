@@ -6,6 +6,7 @@ using IdentityBridge.Saml.Xml;
 using IdentityBridge.Storage.Records;
 using IdentityBridge.Tenant.Directory;
 using IdentityBridge.Tenant.SignIn;
+using IdentityBridge.Tenant.Tokens;
 using Microsoft.AspNetCore.Http;
 
 namespace IdentityBridge.Tenant.Saml;
@@ -18,7 +19,8 @@ namespace IdentityBridge.Tenant.Saml;
 /// AADSTS code and a sign-in log entry; bad input never reaches an exception.
 /// </summary>
 internal sealed partial class IdentityProviderEndpoint(TenantDirectory directory, SamlApplications applications,
-    SamlResponseBuilder responses, PendingRequests pending, TenantSessions sessions, SignInLog log, TestPage test, TimeProvider time)
+    SamlResponseBuilder responses, PendingRequests pending, TenantSessions sessions, SignInLog log, TestPage test,
+    TokenAuthority authority, TimeProvider time)
 {
     private readonly HttpRedirectBinding _redirect = new();
     private readonly HttpPostBinding _post = new();
@@ -37,7 +39,8 @@ internal sealed partial class IdentityProviderEndpoint(TenantDirectory directory
 
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
         if (segments.Length < 2 || !segments[1].Equals("saml2", StringComparison.OrdinalIgnoreCase)) return false;
-        if (!segments[0].Equals(TenantId, StringComparison.OrdinalIgnoreCase))
+        // The tenant is named by its id or one of its verified domains, as on every Entra endpoint.
+        if (!await authority.IsThisTenantAsync(segments[0], context.RequestAborted))
         {
             await TenantPage.ErrorAsync(context, IdentityProviderErrors.UnknownTenant(segments[0]), time);
             return true;

@@ -1,5 +1,6 @@
 using System.Xml;
 using IdentityBridge.Tenant.Saml;
+using IdentityBridge.Tenant.Tests.Hosting;
 
 namespace IdentityBridge.Tenant.Tests.Saml.IdentityProvider;
 
@@ -31,15 +32,16 @@ public sealed class IdpInitiatedLaunchTests(HttpsTenant tenant) : IClassFixture<
     }
 
     [Fact]
-    public async Task without_relay_state_no_relay_state_is_posted()
+    public async Task without_relay_state_no_relay_state_is_posted_and_the_tenant_may_be_named_by_its_domain()
     {
         var app = await _world.CreateAppAsync();
         var user = await _world.CreateUserAsync(tenant.NewScope() + "norelay");
         using var browser = await _world.SignedInBrowserAsync(user);
 
-        var form = (await browser.GetAsync(Launch(app))).ShouldBe(HttpStatusCode.OK).Form();
+        var form = (await browser.GetAsync($"/{RunningTenant.Domain}/saml2/launch?appid={app.AppId}")).ShouldBe(HttpStatusCode.OK).Form();
 
         Assert.False(form.Fields.ContainsKey("RelayState"));
+        Assert.True((await _world.ValidateAsync(app, form)).IsValid);
     }
 
     [Fact]
