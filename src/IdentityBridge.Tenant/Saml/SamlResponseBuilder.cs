@@ -6,6 +6,7 @@ using IdentityBridge.Saml.Xml;
 using IdentityBridge.Storage;
 using IdentityBridge.Storage.Queries;
 using IdentityBridge.Storage.Records;
+using IdentityBridge.Storage.Schema;
 using IdentityBridge.Tenant.Directory;
 using IdentityBridge.Tenant.SignIn;
 
@@ -65,9 +66,7 @@ public sealed class SamlResponseBuilder(Store store, SamlApplications applicatio
         if (nameId is null)
             return (null, IdentityProviderErrors.NameIdValueMissing(app.Settings.NameIdSource, user["user_principal_name"] ?? user.SysId));
 
-        var audience = request.RequestIssuer is { } requested && app.Identifiers.Contains(requested, StringComparer.Ordinal)
-            ? requested
-            : app.DefaultIdentifier ?? request.RequestIssuer ?? app.AppId;
+        var audience = Audience(app, request.RequestIssuer);
         var assertionId = "_" + Guid.NewGuid().ToString("D");
         return (new ResponseDescription
         {
@@ -119,6 +118,18 @@ public sealed class SamlResponseBuilder(Store store, SamlApplications applicatio
     {
         var signer = certificates.Signer(await certificates.ListAsync(app.ServicePrincipalSysId, cancellationToken));
         return await certificates.LoadSignerAsync(signer, cancellationToken);
+    }
+
+    /// <summary>
+    /// The Audience: the request's Issuer when it is one of the app's Identifiers; an Issuer that named the app by
+    /// its application id is not a URI, and Entra then writes it with the <c>spn:</c> prefix (spec/saml.md 1.3);
+    /// IdP-initiated responses go to the default Identifier.
+    /// </summary>
+    public static string Audience(SamlApplication app, string? requestIssuer)
+    {
+        if (requestIssuer is not null && app.Identifiers.Contains(requestIssuer, StringComparer.Ordinal)) return requestIssuer;
+        if (requestIssuer is not null && Guid.TryParse(requestIssuer, out _)) return "spn:" + requestIssuer;
+        return app.DefaultIdentifier ?? "spn:" + app.AppId;
     }
 
     /// <summary>
@@ -175,8 +186,8 @@ public sealed class SamlResponseBuilder(Store store, SamlApplications applicatio
                 var rows = await store.QueryAsync(new RecordQuery
                 {
                     Table = DirectoryTables.Group,
-                    Query = EncodedQuery.Where(TableDefinitionSysId, string.Join(',', chunk), QueryOperator.In),
-                    Fields = [TableDefinitionSysId, "security_enabled"],
+                    Query = EncodedQuery.Where(TableDefinition.SysId, string.Join(',', chunk), QueryOperator.In),
+                    Fields = [TableDefinition.SysId, "security_enabled"],
                     Limit = chunk.Length,
                 }, cancellationToken);
                 security.UnionWith(rows.Rows.Where(r => r["security_enabled"] != "false").Select(r => r.SysId));
@@ -191,8 +202,6 @@ public sealed class SamlResponseBuilder(Store store, SamlApplications applicatio
         }
         return chosen.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(GraphIds.FromSysId).ToList();
     }
-
-    private const string TableDefinitionSysId = "sys_id";
 
     /// <summary>The value of every app role the user holds at the app, directly or through a group.</summary>
     private async Task<IReadOnlyList<string>> RoleValuesAsync(SamlApplication app, string userSysId, CancellationToken cancellationToken)

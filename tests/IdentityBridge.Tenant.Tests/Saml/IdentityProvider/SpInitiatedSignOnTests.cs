@@ -238,4 +238,18 @@ public sealed class SpInitiatedSignOnTests(HttpsTenant tenant) : IClassFixture<H
         Assert.Equal(app.ReplyUrl, (await browser.GetAsync(_world.RedirectUrl((_world.Request(app) with { AssertionConsumerServiceUrl = null }).ToXml())))
             .ShouldBe(HttpStatusCode.OK).Form().Action);
     }
+
+    [Fact]
+    public async Task an_issuer_that_names_the_app_by_its_application_id_gets_an_spn_audience()
+    {
+        var app = await _world.CreateAppAsync();
+        var user = await _world.CreateUserAsync(tenant.NewScope() + "spn");
+        using var browser = await _world.SignedInBrowserAsync(user);
+        var request = _world.Request(app, issuer: app.AppId);
+
+        var form = (await browser.GetAsync(_world.RedirectUrl(request.ToXml()))).ShouldBe(HttpStatusCode.OK).Form();
+
+        var result = await _world.ValidateAsync(app, form, request.Id, audience: "spn:" + app.AppId);
+        Assert.True(result.IsValid, string.Join("; ", result.Problems.Select(p => $"{p.Code}: {p.Message}")));
+    }
 }
