@@ -149,66 +149,40 @@ internal sealed partial class IdentityProviderEndpoint(TenantDirectory directory
 
     /// <summary>
     /// An SP-initiated sign-on. Checks in Entra's order: the Issuer names an app (AADSTS700016), the app is enabled
-    /// (AADSTS7000112), the ACS URL is one of its Reply URLs (AADSTS50011); then the session, else the request waits
-    /// for the sign-in page. A signed request is accepted without checking its signature, as Entra does while the
+    /// (AADSTS7000112), the ACS URL is one of its Reply URLs (AADSTS50011), the requested authentication context is
+    /// one a password satisfies (AADSTS75011); then the session, else the request waits for the sign-in page. A signed request is accepted without checking its signature, as Entra does while the
     /// app's "Require verification certificates" is off: the tenant keeps no verification certificates, and the
     /// response goes only to a registered Reply URL whatever the request says.
     /// </summary>
     private async Task SignOnAsync(HttpContext context, AuthnRequest request, string? acsIndex, string? relayState,
         CancellationToken cancellationToken)
     {
+        // The session is read first only so that every refusal is logged against the user it would have signed in.
+        var session = await sessions.CurrentAsync(context, cancellationToken);
         var app = await applications.FindByIdentifierAsync(request.Issuer, cancellationToken);
         if (app is null)
         {
-            await RefuseAsync(context, SignInError.UnknownApplication(request.Issuer, TenantId), null, null, "Issuer: " + request.Issuer);
+            await RefuseAsync(context, SignInError.UnknownApplication(request.Issuer, TenantId), null, session, "Issuer: " + request.Issuer);
             return;
         }
         if (!app.AccountEnabled)
         {
-            await RefuseAsync(context, SignInError.DisabledApplication(app.AppId), app, null, null);
+            await RefuseAsync(context, SignInError.DisabledApplication(app.AppId), app, session, null);
             return;
         }
-
-        string replyUrl;
-        if (request.AssertionConsumerServiceUrl is { } acs)
+        var (replyUrl, replyProblem, replyDetail) = ReplyUrlOf(app, request.AssertionConsumerServiceUrl, acsIndex);
+        if (replyUrl is null)
         {
-            // Exact string comparison, as Entra's: a trailing slash or another case is another URL.
-            if (!app.ReplyUrls.Any(r => string.Equals(r.Uri, acs, StringComparison.Ordinal)))
-            {
-                await RefuseAsync(context, SignInError.ReplyUrlMismatch(acs, app.AppId), app, null, "AssertionConsumerServiceURL: " + acs);
-                return;
-            }
-            replyUrl = acs;
-        }
-        else if (acsIndex is not null)
-        {
-            var byIndex = int.TryParse(acsIndex, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var i)
-                ? app.ReplyUrls.FirstOrDefault(r => r.Index == i)
-                : null;
-            if (byIndex is null)
-            {
-                await RefuseAsync(context, SignInError.ReplyUrlMismatch("AssertionConsumerServiceIndex=" + acsIndex, app.AppId), app, null,
-                    "AssertionConsumerServiceIndex: " + acsIndex);
-                return;
-            }
-            replyUrl = byIndex.Uri;
-        }
-        else if (app.DefaultReplyUrl is { } fallback) replyUrl = fallback.Uri;
-        else
-        {
-            await RefuseAsync(context, IdentityProviderErrors.NoReplyUrl(app.AppId), app, null, null);
+            await RefuseAsync(context, replyProblem!, app, session, replyDetail);
             return;
         }
-
         // What the pending row can hold; longer values would be cut, so they are refused whole.
         if (request.Id.Length > 256 || request.Issuer.Length > 1024 || relayState is { Length: > 1024 })
         {
             await RefuseAsync(context, IdentityProviderErrors.InvalidMessage("The request ID (256), Issuer or RelayState (1024 characters) is too long."),
-                app, null, null);
+                app, session, null);
             return;
         }
-
-        var session = await sessions.CurrentAsync(context, cancellationToken);
         if (!IdentityProviderFailures.Satisfies(request.RequestedAuthnContext))
         {
             await FailAsync(context, app, session, replyUrl, request.Id, relayState, IdentityProviderFailures.NoAuthnContext,
@@ -234,6 +208,28 @@ internal sealed partial class IdentityProviderEndpoint(TenantDirectory directory
         }
 
         await CompleteAsync(context, app, session, replyUrl, request.Id, request.Issuer, request.NameIdPolicy?.Format, relayState);
+    }
+
+    /// <summary>
+    /// Where the response goes: the ACS URL when it is one of the app's Reply URLs, compared exactly as Entra does (a
+    /// trailing slash or another case is another URL, AADSTS50011); the Reply URL of the ACS index; else the default.
+    /// </summary>
+    private static (string? Url, SignInError? Problem, string? Detail) ReplyUrlOf(SamlApplication app, string? acs, string? acsIndex)
+    {
+        if (acs is not null)
+            return app.ReplyUrls.Any(r => string.Equals(r.Uri, acs, StringComparison.Ordinal))
+                ? (acs, null, null)
+                : (null, SignInError.ReplyUrlMismatch(acs, app.AppId), "AssertionConsumerServiceURL: " + acs);
+        if (acsIndex is not null)
+        {
+            var byIndex = int.TryParse(acsIndex, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var i)
+                ? app.ReplyUrls.FirstOrDefault(r => r.Index == i)
+                : null;
+            return byIndex is not null
+                ? (byIndex.Uri, null, null)
+                : (null, SignInError.ReplyUrlMismatch("AssertionConsumerServiceIndex=" + acsIndex, app.AppId), "AssertionConsumerServiceIndex: " + acsIndex);
+        }
+        return app.DefaultReplyUrl is { } fallback ? (fallback.Uri, null, null) : (null, IdentityProviderErrors.NoReplyUrl(app.AppId), null);
     }
 
     /// <summary>Resumes a request that waited for the sign-in page.</summary>
