@@ -136,7 +136,13 @@ public sealed class TenantApp : IAsyncDisposable
         services.AddSingleton<SignInEndpoints>();
         services.AddSingleton(new FederationMetadataOptions { IssuerTemplate = options.SamlIssuerTemplate });
         services.AddSingleton(tokens.Keys);
+        services.AddSingleton(tokens);
         services.AddSingleton<FederationMetadataEndpoint>();
+        services.AddSingleton<PairwiseNameIds>();
+        services.AddSingleton<PendingRequests>();
+        services.AddSingleton<SamlResponseBuilder>();
+        services.AddSingleton<TestPage>();
+        services.AddSingleton<IdentityProviderEndpoint>();
         services.AddSingleton<GraphApi>();
         services.AddSingleton<GraphErrors>();
 
@@ -145,11 +151,13 @@ public sealed class TenantApp : IAsyncDisposable
         var errors = app.Services.GetRequiredService<GraphErrors>();
         var metadata = app.Services.GetRequiredService<FederationMetadataEndpoint>();
         var signIn = app.Services.GetRequiredService<SignInEndpoints>();
+        var identityProvider = app.Services.GetRequiredService<IdentityProviderEndpoint>();
         app.Use(async (context, next) =>
         {
             if (context.Request.Path.StartsWithSegments("/v1.0", StringComparison.OrdinalIgnoreCase))
                 await errors.InvokeAsync(context, () => graph.HandleAsync(context));
             else if (!await metadata.TryHandleAsync(context) && !await signIn.TryHandleAsync(context) &&
+                     !await identityProvider.TryHandleAsync(context) &&
                      !await TokenEndpoints.TryHandleAsync(context, tokens)) await next(context);
         });
         return app;
