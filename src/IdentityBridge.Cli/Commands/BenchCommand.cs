@@ -18,6 +18,7 @@ internal static class BenchCommand
         command.Subcommands.Add(ExpressionsBenchCommand.Create());
         command.Subcommands.Add(CreateProvisioning());
         command.Subcommands.Add(CreateSaml());
+        command.Subcommands.Add(CreateIdp());
         return command;
     }
 
@@ -54,6 +55,42 @@ internal static class BenchCommand
             SamlBench.Write(console, result);
             if (parse.GetValue(json) is { } path) await BenchReport.WriteFiguresAsync(console, path, SamlBench.ToJson(result), token);
             return 0;
+        }, cancellationToken));
+        return command;
+    }
+
+    private static Command CreateIdp()
+    {
+        var users = PositiveInt("--users", "N", 1_000, "Directory users, each signed in to the tenant once before the round trips.");
+        var duration = PositiveInt("--duration", "seconds", 10, "Time the round trips are measured (and the issue phases together), after a warm-up.");
+        var concurrency = PositiveInt("--concurrency", "clients", 8, "Concurrent browsers clicking the tile in the round-trip phase.");
+        var json = new Option<string?>("--json") { HelpName = "file", Description = "Also write the figures to this JSON file." };
+        var command = new Command("idp",
+            "Benchmark the tenant's SAML identity provider: IdP-initiated responses issued per second (settings and claims " +
+            "read, response built and signed with the app's RSA-2048 certificate) and full round trips over loopback, from a " +
+            "My Apps tile click at the tenant over HTTPS to a session on the instance (its metadata imported from the tenant).");
+        foreach (var option in new Option[] { users, duration, concurrency, json }) command.Options.Add(option);
+        command.SetAction(async (parse, cancellationToken) => await RunInterruptiblyAsync(async token =>
+        {
+            var console = BenchConsole();
+            IdpBench.Result result;
+            try
+            {
+                result = await IdpBench.RunAsync(new IdpBenchOptions
+                {
+                    Users = parse.GetValue(users),
+                    Duration = TimeSpan.FromSeconds(parse.GetValue(duration)),
+                    Concurrency = parse.GetValue(concurrency),
+                }, console, token);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                console.MarkupLine("[yellow]Interrupted before the figures were complete.[/]");
+                return 130;
+            }
+            IdpBench.Write(console, result);
+            if (parse.GetValue(json) is { } path) await BenchReport.WriteFiguresAsync(console, path, IdpBench.ToJson(result), token);
+            return result.Clean ? 0 : 1;
         }, cancellationToken));
         return command;
     }

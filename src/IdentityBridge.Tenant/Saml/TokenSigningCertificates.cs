@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using IdentityBridge.Storage;
@@ -39,6 +40,16 @@ public sealed class TokenSigningCertificates(Store store, SecretProtector protec
     public const int MaxValidityYears = 3;
 
     private static TableDefinition Table => DirectoryTables.TokenSigningCertificate;
+
+    /// <summary>
+    /// Certificates with their private keys, by row, with the ciphertext they were read from: importing an RSA key
+    /// costs several milliseconds, ten times the signature itself, and a row's certificate and key never change.
+    /// Callers get a copy (sharing the key) that they dispose; the cached one is never handed out.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, (string Ciphertext, X509Certificate2 Certificate)> _signers = new(StringComparer.Ordinal);
+
+    /// <summary>Parsed public certificates by their PEM text, which every listing would otherwise parse again.</summary>
+    private static readonly ConcurrentDictionary<string, X509Certificate2> Parsed = new(StringComparer.Ordinal);
 
     /// <summary>The service principal's certificates, the active one first, then newest first.</summary>
     public async Task<IReadOnlyList<TokenSigningCertificate>> ListAsync(string servicePrincipalSysId, CancellationToken cancellationToken)
@@ -148,15 +159,22 @@ public sealed class TokenSigningCertificates(Store store, SecretProtector protec
     {
         if (signer is null) return (null, null);
         var row = await store.GetAsync(Table, signer.SysId, ["certificate", "private_key"], cancellationToken: cancellationToken);
+        if (row?["private_key"] is { } ciphertext && _signers.TryGetValue(signer.SysId, out var cached) && cached.Ciphertext == ciphertext)
+            return (new X509Certificate2(cached.Certificate), null);
         string? problem = "it is missing";
         var key = row?["private_key"] is { } stored ? protector.Unprotect(stored, out problem) : null;
         if (key is null) return (null, $"The signing certificate's private key cannot be read: {problem}.");
-        return (X509Certificate2.CreateFromPem(row!["certificate"], key), null);
+        var loaded = X509Certificate2.CreateFromPem(row!["certificate"], key);
+        // Bounded by the number of certificates a tenant holds; a replaced entry's certificate is left to the GC,
+        // since a copy of it may be signing on another thread.
+        _signers[signer.SysId] = (row["private_key"]!, loaded);
+        return (new X509Certificate2(loaded), null);
     }
 
     private static TokenSigningCertificate Describe(RecordRow row)
     {
-        var certificate = X509Certificate2.CreateFromPem(row["certificate"]);
+        var pem = row["certificate"] ?? "";
+        var certificate = Parsed.Count < 10_000 ? Parsed.GetOrAdd(pem, static p => X509Certificate2.CreateFromPem(p)) : X509Certificate2.CreateFromPem(pem);
         return new TokenSigningCertificate
         {
             SysId = row.SysId,
