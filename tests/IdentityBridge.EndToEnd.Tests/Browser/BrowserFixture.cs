@@ -51,13 +51,16 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     /// <summary>
     /// A fresh browser context (its own cookies, like a private window) that accepts the stack's self-signed HTTPS
-    /// certificates. The caller disposes it; <see cref="RunAsync"/> does both for a test.
+    /// certificates. The caller disposes it; <see cref="RunAsync"/> does both for a test. With
+    /// <paramref name="javaScriptEnabled"/> false the pages run no script, as for a user who turned it off: what an
+    /// auto-submitting page offers them instead can be tested.
     /// </summary>
-    public async Task<IBrowserContext> NewContextAsync()
+    public async Task<IBrowserContext> NewContextAsync(bool javaScriptEnabled = true)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             IgnoreHTTPSErrors = true,
+            JavaScriptEnabled = javaScriptEnabled,
             Locale = "en-US",
             TimezoneId = "UTC",
         });
@@ -70,10 +73,11 @@ public sealed class BrowserFixture : IAsyncLifetime
     /// Runs a test body on a new page of a new context. When the body throws, the page's full-page screenshot and
     /// HTML are saved as TestResults/screenshots/&lt;test name&gt;.png and .html, and the failure is thrown again
     /// with their paths added to its message (xunit 2 has no failure hook, hence this wrapper).
+    /// <paramref name="javaScriptEnabled"/> false runs the page without script (see <see cref="NewContextAsync"/>).
     /// </summary>
-    public async Task RunAsync(Func<IPage, Task> body, [CallerMemberName] string testName = "")
+    public async Task RunAsync(Func<IPage, Task> body, [CallerMemberName] string testName = "", bool javaScriptEnabled = true)
     {
-        await using var context = await NewContextAsync();
+        await using var context = await NewContextAsync(javaScriptEnabled);
         var page = await context.NewPageAsync();
         try
         {

@@ -254,4 +254,40 @@ public sealed class Stack : IAsyncLifetime
         }
         return record;
     }
+
+    /// <summary>
+    /// Registers the tenant on the app's instance from the app's federation metadata, as the ServiceNow tutorial for
+    /// Entra has the admin do it: Multi-Provider SSO on, the tenant's HTTPS certificate added to sys_certificate as an
+    /// active trust-store certificate (it is self-signed, and the instance fetches the metadata over HTTPS), then a
+    /// saml2_update1_properties record whose Metadata URL is the app's App Federation Metadata Url. The import fills
+    /// the Identity Provider URL, the sign-on and logout endpoints and the signing certificate; the record matches
+    /// users on email and names the app's Identifier as the instance's entity id, with <paramref name="settings"/>
+    /// on top. Test Connection is recorded as passed and the record made active. Answers the record's sys_id.
+    /// </summary>
+    public async Task<string> ImportInstanceIdentityProviderAsync(EnterpriseApp app, object? settings = null)
+    {
+        var instance = app.Instance;
+        await instance.SetPropertyAsync("glide.authenticate.multisso.enabled", "true");
+        await instance.TableAsync(HttpMethod.Post, "sys_certificate", new
+        {
+            name = "Tenant HTTPS",
+            type = "trust_store",
+            active = "true",
+            pem_certificate = TenantHttpsCertificate.ExportCertificatePem(),
+        }, HttpStatusCode.Created);
+        var values = new Dictionary<string, object?>
+        {
+            ["name"] = $"{app.DisplayName} (Entra)",
+            ["idp_metadata_url"] = FederationMetadataUrl(app.AppId),
+            ["user_field"] = "email",
+            ["issuer"] = app.Identifier,
+        };
+        JsonCalls.Merge(values, settings);
+        var record = (await instance.TableAsync(HttpMethod.Post, "saml2_update1_properties", values, HttpStatusCode.Created))
+            .GetProperty("sys_id").GetString()!;
+        // Test Connection is a browser round trip of its own; here its passing is recorded directly.
+        await instance.App.Services.GetRequiredService<IdentityProviderDirectory>().RecordTestResultAsync(record, true, default);
+        await instance.TableAsync(HttpMethod.Patch, $"saml2_update1_properties/{record}", new { active = "true" }, HttpStatusCode.OK);
+        return record;
+    }
 }
