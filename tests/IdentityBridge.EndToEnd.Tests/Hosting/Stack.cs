@@ -213,6 +213,33 @@ public sealed class Stack : IAsyncLifetime
         return signer ?? throw new InvalidOperationException($"{app.DisplayName} has no signing key: {problem ?? "no certificate"}");
     }
 
+    /// <summary>
+    /// Adds a token-signing certificate to the app through Graph (addTokenSigningCertificate), as the admin's "New
+    /// Certificate" does: inactive while another one is active. Answers its public part.
+    /// </summary>
+    public async Task<X509Certificate2> AddSigningCertificateAsync(EnterpriseApp app)
+    {
+        var created = await GraphAsync(HttpMethod.Post, $"/v1.0/servicePrincipals/{app.Id}/addTokenSigningCertificate",
+            new { displayName = TokenSigningCertificates.DefaultDisplayName }, HttpStatusCode.OK);
+        return X509CertificateLoader.LoadCertificate(Convert.FromBase64String(created.GetProperty("key").GetString()!));
+    }
+
+    /// <summary>Makes the certificate the app's active one ("Make certificate active"): Graph PATCH of preferredTokenSigningKeyThumbprint.</summary>
+    public Task ActivateSigningCertificateAsync(EnterpriseApp app, X509Certificate2 certificate) =>
+        GraphAsync(HttpMethod.Patch, $"/v1.0/servicePrincipals/{app.Id}",
+            new { preferredTokenSigningKeyThumbprint = certificate.Thumbprint }, HttpStatusCode.NoContent);
+
+    /// <summary>A handler that speaks only to the tenant's own HTTPS certificate, for clients of a test's own (with cookies, say).</summary>
+    public HttpClientHandler PinnedTenantHandler()
+    {
+        var pinned = TenantHttpsCertificate.GetCertHashString(HashAlgorithmName.SHA256);
+        return new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
+                certificate is not null && certificate.GetCertHashString(HashAlgorithmName.SHA256) == pinned,
+        };
+    }
+
     /// <summary>A Graph call as the tenant's admin; answers the body.</summary>
     public Task<JsonElement> GraphAsync(HttpMethod method, string path, object? body, HttpStatusCode expected) =>
         JsonCalls.SendAsync(_tenantHttp!, method, path, body, new AuthenticationHeaderValue("Bearer", _graphTokens.AdminToken), expected);
@@ -252,6 +279,43 @@ public sealed class Stack : IAsyncLifetime
             await instance.App.Services.GetRequiredService<IdentityProviderDirectory>().RecordTestResultAsync(record, true, default);
             await instance.TableAsync(HttpMethod.Patch, $"saml2_update1_properties/{record}", new { active = "true" }, HttpStatusCode.OK);
         }
+        return record;
+    }
+
+    /// <summary>
+    /// Puts the tenant's HTTPS certificate in the instance's trust store (an active sys_certificate of type
+    /// trust_store), as an admin must before the instance fetches anything from a server with a self-signed
+    /// certificate. Answers the row's sys_id.
+    /// </summary>
+    public async Task<string> TrustTenantHttpsAsync(StackInstance instance) =>
+        (await instance.TableAsync(HttpMethod.Post, "sys_certificate", new
+        {
+            name = "IdentityBridge tenant HTTPS",
+            type = "trust_store",
+            active = "true",
+            pem_certificate = TenantHttpsCertificate.ExportCertificatePem(),
+        }, HttpStatusCode.Created)).GetProperty("sys_id").GetString()!;
+
+    /// <summary>
+    /// Registers the tenant on the app's instance from the app's federation metadata URL, as docs/sso.md has the admin
+    /// do it with "Import Identity Provider Metadata": a saml2_update1_properties record with only the Metadata URL,
+    /// users matched on email and the app's Identifier as the instance's entity id; the import fills the rest. Then
+    /// Test Connection is recorded as passed and the record made active. Fails with the Table API's answer when the
+    /// import is refused. Answers the record's sys_id.
+    /// </summary>
+    public async Task<string> ImportInstanceIdentityProviderAsync(EnterpriseApp app)
+    {
+        var instance = app.Instance;
+        await instance.SetPropertyAsync("glide.authenticate.multisso.enabled", "true");
+        var record = (await instance.TableAsync(HttpMethod.Post, "saml2_update1_properties", new
+        {
+            name = $"{app.DisplayName} (Entra)",
+            idp_metadata_url = FederationMetadataUrl(app.AppId),
+            user_field = "email",
+            issuer = app.Identifier,
+        }, HttpStatusCode.Created)).GetProperty("sys_id").GetString()!;
+        await instance.App.Services.GetRequiredService<IdentityProviderDirectory>().RecordTestResultAsync(record, true, default);
+        await instance.TableAsync(HttpMethod.Patch, $"saml2_update1_properties/{record}", new { active = "true" }, HttpStatusCode.OK);
         return record;
     }
 }
