@@ -99,6 +99,13 @@ public sealed class StackInstance : IAsyncDisposable
         return reply.GetProperty("result");
     }
 
+    /// <summary>A Table API call as admin that must be refused with <paramref name="expected"/>; answers the <c>error</c> object (message, detail).</summary>
+    public async Task<JsonElement> TableRefusalAsync(HttpMethod method, string tableAndQuery, object? body, HttpStatusCode expected)
+    {
+        var reply = await JsonCalls.SendAsync(_http, method, $"/api/now/table/{tableAndQuery}", body, JsonCalls.Basic(AdminUserName, AdminPassword), expected);
+        return reply.GetProperty("error");
+    }
+
     /// <summary>
     /// Runs "Refresh MultiSSO IDP Metadata" for the record as the scheduled job does once its interval has passed:
     /// the record's last refresh is moved a day back (the instance runs on the real clock, which a test cannot
@@ -146,6 +153,21 @@ public sealed class StackInstance : IAsyncDisposable
         using var response = await http.SendAsync(request);
         var cookies = response.Headers.TryGetValues("Set-Cookie", out var values) ? values.ToList() : [];
         return new SignInLanding(response.StatusCode, response.Headers.Location?.ToString(), cookies, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>The home page (navpage.do) in the session a sign-in started, which greets the signed-in user.</summary>
+    public async Task<string> HomePageAsync(SignInLanding signedIn)
+    {
+        var session = signedIn.SetCookies.Select(c => c.Split(';')[0]).FirstOrDefault(c => c.StartsWith("JSESSIONID=", StringComparison.Ordinal))
+                      ?? throw new InvalidOperationException($"The sign-in started no session: {signedIn}");
+        using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { Timeout = TimeSpan.FromSeconds(60) };
+        using var request = new HttpRequestMessage(HttpMethod.Get, NavpageUrl);
+        request.Headers.Add("Cookie", session);
+        using var response = await http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        if (response.StatusCode != HttpStatusCode.OK)
+            throw new InvalidOperationException($"The home page answered {(int)response.StatusCode} (Location: {response.Headers.Location}): {body}");
+        return body;
     }
 
     /// <summary>The instance's syslog rows matching an encoded query, such as <c>source=SAML2^messageLIKEsignature</c>.</summary>
