@@ -155,6 +155,21 @@ public sealed class StackInstance : IAsyncDisposable
         return new SignInLanding(response.StatusCode, response.Headers.Location?.ToString(), cookies, await response.Content.ReadAsStringAsync());
     }
 
+    /// <summary>
+    /// Opens "Log in with" the record (<c>/login_with_sso.do?glide_sso_id=</c>): SP-initiated sign-on. Answers where
+    /// the instance sends the browser, its identity provider's sign-on URL with the AuthnRequest.
+    /// </summary>
+    public async Task<string> StartSignOnAsync(string recordSysId, string? gotoPath = null)
+    {
+        using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { Timeout = TimeSpan.FromSeconds(60) };
+        var url = $"{Url}/login_with_sso.do?glide_sso_id={Uri.EscapeDataString(recordSysId)}" +
+                  (gotoPath is null ? "" : "&sysparm_goto_url=" + Uri.EscapeDataString(gotoPath));
+        using var response = await http.GetAsync(url);
+        if (response.StatusCode != HttpStatusCode.Found || response.Headers.Location is null)
+            throw new InvalidOperationException($"GET {url} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        return response.Headers.Location.ToString();
+    }
+
     /// <summary>The home page (navpage.do) in the session a sign-in started, which greets the signed-in user.</summary>
     public async Task<string> HomePageAsync(SignInLanding signedIn)
     {

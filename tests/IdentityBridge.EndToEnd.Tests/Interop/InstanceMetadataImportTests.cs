@@ -73,4 +73,28 @@ public sealed class InstanceMetadataImportTests(Stack stack)
         Assert.True(landing.Status == HttpStatusCode.Found && landing.StartedSession, $"The instance did not sign {user.UserPrincipalName} in: {landing}");
         Assert.Contains(user.DisplayName, await instance.HomePageAsync(landing));
     }
+
+    [Fact]
+    public async Task sign_on_started_at_the_instance_goes_to_the_imported_sign_on_url_and_comes_back_signed_in()
+    {
+        var instance = await stack.StartInstanceAsync();
+        var app = await stack.CreateEnterpriseAppAsync(stack.NewScope() + "ServiceNow", instance);
+        var user = await stack.CreateTenantUserAsync("Isaiah", "Langer");
+        await stack.AssignAsync(app, user);
+        await instance.CreateUserAsync(user);
+        await stack.TrustTenantHttpsAsync(instance);
+        var recordId = await stack.ImportInstanceIdentityProviderAsync(app);
+        using var browser = new TenantBrowser(stack);
+        await browser.SignInAsync(user);
+
+        var toTenant = await instance.StartSignOnAsync(recordId, "/incident_list.do");
+        Assert.StartsWith(stack.TenantSamlUrl + "?SAMLRequest=", toTenant);
+        var posted = await browser.FollowAsync(toTenant);
+        var landing = await instance.PostSamlFormAsync(posted, browser.Origin);
+
+        Assert.Equal(instance.NavpageUrl, posted.Url);
+        Assert.True(landing.Status == HttpStatusCode.Found && landing.StartedSession, $"The instance did not sign {user.UserPrincipalName} in: {landing}");
+        Assert.Equal("/incident_list.do", new Uri(new Uri(instance.Url), landing.Location).PathAndQuery);
+        Assert.Contains(user.DisplayName, await instance.HomePageAsync(landing));
+    }
 }

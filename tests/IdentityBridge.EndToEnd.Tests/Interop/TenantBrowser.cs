@@ -69,6 +69,17 @@ public sealed partial class TenantBrowser : IDisposable
     public Task<CapturedSamlPost> SendAuthnRequestAsync(AuthnRequest request, string? relayState = null) =>
         ReadFormAsync(new HttpRedirectBinding().BuildUrl(_stack.TenantSamlUrl, SamlMessageKind.Request, request.ToXml(), relayState));
 
+    /// <summary>
+    /// Follows a service provider's redirect to the tenant (its SAML endpoint with a SAMLRequest) with the session this
+    /// browser holds, and answers the tenant's form.
+    /// </summary>
+    public Task<CapturedSamlPost> FollowAsync(string tenantUrl)
+    {
+        if (!tenantUrl.StartsWith(_stack.TenantUrl + "/", StringComparison.Ordinal))
+            throw new InvalidOperationException($"{tenantUrl} is not on the tenant ({_stack.TenantUrl}).");
+        return ReadFormAsync(tenantUrl);
+    }
+
     /// <summary>An AuthnRequest as a service provider with this entity id and ACS URL sends it (Entra's usual shape).</summary>
     public static AuthnRequest AuthnRequestFrom(string spEntityId, string acsUrl, string destination) => new()
     {
