@@ -123,7 +123,12 @@ public sealed class MetadataSource : IDisposable
                 "(for Entra ID, the App Federation Metadata Url from the application's single sign-on page).");
         try
         {
-            if (uri.Scheme == Uri.UriSchemeHttps) await LoadTrustStoreAsync(cancellationToken);
+            if (uri.Scheme == Uri.UriSchemeHttps)
+            {
+                // Only a certificate refused during this fetch may be named in its error.
+                refused.TryRemove(uri.IdnHost, out _);
+                await LoadTrustStoreAsync(cancellationToken);
+            }
             return Check(await loader.LoadAsync(http, uri, entityId, cancellationToken), $"The metadata from {uri}");
         }
         // The handler's own words ("The SSL connection could not be established") do not say what to do about it.
