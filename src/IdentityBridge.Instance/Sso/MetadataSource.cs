@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Net;
 using System.Net.Security;
@@ -68,6 +69,10 @@ public sealed class MetadataSource : IDisposable
     private readonly Store? store;
     /// <summary>SHA-256 fingerprints (upper-case hex) of the active Trust Store certificates, read before each fetch.</summary>
     private volatile FrozenSet<string> trusted = FrozenSet<string>.Empty;
+    /// <summary>The certificate each host last presented that was refused, so the error can name the one to add.</summary>
+    private readonly ConcurrentDictionary<string, RefusedCertificate> refused = new(StringComparer.OrdinalIgnoreCase);
+
+    private sealed record RefusedCertificate(string Subject, string Sha256, SslPolicyErrors Errors);
 
     /// <param name="time">The clock metadata validity is checked against.</param>
     /// <param name="store">
@@ -94,9 +99,15 @@ public sealed class MetadataSource : IDisposable
             {
                 // The system's CAs as always, or a certificate the admin put in the trust store, matched by its
                 // whole DER encoding's SHA-256 (and so by exactly that certificate, whatever its names).
-                RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
-                    errors == SslPolicyErrors.None ||
-                    (certificate is not null && trusted.Contains(Convert.ToHexString(SHA256.HashData(certificate.GetRawCertData())))),
+                RemoteCertificateValidationCallback = (sender, certificate, _, errors) =>
+                {
+                    if (errors == SslPolicyErrors.None) return true;
+                    var fingerprint = certificate is null ? null : Convert.ToHexString(SHA256.HashData(certificate.GetRawCertData()));
+                    if (fingerprint is not null && trusted.Contains(fingerprint)) return true;
+                    if (sender is SslStream { TargetHostName: { Length: > 0 } host })
+                        refused[host] = new RefusedCertificate(certificate?.Subject ?? "", fingerprint ?? "", errors);
+                    return false;
+                },
             },
         };
         http = new HttpClient(handler, disposeHandler: true) { Timeout = FetchTimeout };
@@ -112,8 +123,18 @@ public sealed class MetadataSource : IDisposable
                 "(for Entra ID, the App Federation Metadata Url from the application's single sign-on page).");
         try
         {
-            if (uri.Scheme == Uri.UriSchemeHttps) await LoadTrustStoreAsync(cancellationToken);
+            if (uri.Scheme == Uri.UriSchemeHttps)
+            {
+                // Only a certificate refused during this fetch may be named in its error.
+                refused.TryRemove(uri.IdnHost, out _);
+                await LoadTrustStoreAsync(cancellationToken);
+            }
             return Check(await loader.LoadAsync(http, uri, entityId, cancellationToken), $"The metadata from {uri}");
+        }
+        // The handler's own words ("The SSL connection could not be established") do not say what to do about it.
+        catch (MetadataException e) when (e.InnerException is HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError })
+        {
+            return MetadataResult.Failed(MetadataCodes.FetchFailed, UntrustedServer(uri));
         }
         // A sign-in or error page (<!DOCTYPE html>, <html>) is the usual reason a URL does not give metadata.
         catch (MetadataException e) when (e.Code is MetadataCodes.UnsafeXml or MetadataCodes.UnexpectedRoot)
@@ -129,6 +150,29 @@ public sealed class MetadataSource : IDisposable
         catch (Exception e) when (e is InvalidOperationException or NotSupportedException)
         {
             return MetadataResult.Failed(MetadataCodes.FetchFailed, $"Could not fetch {uri}: {e.Message} Check the URL.");
+        }
+    }
+
+    /// <summary>
+    /// What to do when the HTTPS connection failed: almost always a server certificate no public CA vouches for
+    /// (a tenant's self-signed one), which ServiceNow, too, only accepts once it is in the trust store.
+    /// </summary>
+    private string UntrustedServer(Uri uri)
+    {
+        var reason = refused.TryRemove(uri.IdnHost, out var certificate)
+            ? $"because its HTTPS certificate '{certificate.Subject}' (SHA-256 {certificate.Sha256}) is not trusted: {Describe(certificate.Errors)}."
+            : "most likely because its HTTPS certificate is not trusted.";
+        return $"Could not fetch {uri}: the secure (TLS) connection to {uri.Authority} failed, {reason} " +
+               "If this is the identity provider's server, add the server's certificate to the trust store " +
+               "(sys_certificate, type trust_store, active), then import the metadata again; otherwise check the URL.";
+
+        static string Describe(SslPolicyErrors errors)
+        {
+            var reasons = new List<string>();
+            if (errors.HasFlag(SslPolicyErrors.RemoteCertificateChainErrors)) reasons.Add("no trusted certificate authority issued it");
+            if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch)) reasons.Add("it is not issued for this host name");
+            if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable)) reasons.Add("the server sent none");
+            return string.Join("; ", reasons);
         }
     }
 

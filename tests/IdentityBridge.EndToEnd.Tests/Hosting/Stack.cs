@@ -213,6 +213,33 @@ public sealed class Stack : IAsyncLifetime
         return signer ?? throw new InvalidOperationException($"{app.DisplayName} has no signing key: {problem ?? "no certificate"}");
     }
 
+    /// <summary>
+    /// Adds a token-signing certificate to the app through Graph (addTokenSigningCertificate), as the admin's "New
+    /// Certificate" does: inactive while another one is active. Answers its public part.
+    /// </summary>
+    public async Task<X509Certificate2> AddSigningCertificateAsync(EnterpriseApp app)
+    {
+        var created = await GraphAsync(HttpMethod.Post, $"/v1.0/servicePrincipals/{app.Id}/addTokenSigningCertificate",
+            new { displayName = TokenSigningCertificates.DefaultDisplayName }, HttpStatusCode.OK);
+        return X509CertificateLoader.LoadCertificate(Convert.FromBase64String(created.GetProperty("key").GetString()!));
+    }
+
+    /// <summary>Makes the certificate the app's active one ("Make certificate active"): Graph PATCH of preferredTokenSigningKeyThumbprint.</summary>
+    public Task ActivateSigningCertificateAsync(EnterpriseApp app, X509Certificate2 certificate) =>
+        GraphAsync(HttpMethod.Patch, $"/v1.0/servicePrincipals/{app.Id}",
+            new { preferredTokenSigningKeyThumbprint = certificate.Thumbprint }, HttpStatusCode.NoContent);
+
+    /// <summary>A handler that speaks only to the tenant's own HTTPS certificate, for clients of a test's own (with cookies, say).</summary>
+    public HttpClientHandler PinnedTenantHandler()
+    {
+        var pinned = TenantHttpsCertificate.GetCertHashString(HashAlgorithmName.SHA256);
+        return new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
+                certificate is not null && certificate.GetCertHashString(HashAlgorithmName.SHA256) == pinned,
+        };
+    }
+
     /// <summary>A Graph call as the tenant's admin; answers the body.</summary>
     public Task<JsonElement> GraphAsync(HttpMethod method, string path, object? body, HttpStatusCode expected) =>
         JsonCalls.SendAsync(_tenantHttp!, method, path, body, new AuthenticationHeaderValue("Bearer", _graphTokens.AdminToken), expected);
@@ -256,25 +283,31 @@ public sealed class Stack : IAsyncLifetime
     }
 
     /// <summary>
-    /// Registers the tenant on the app's instance from the app's federation metadata, as the ServiceNow tutorial for
-    /// Entra has the admin do it: Multi-Provider SSO on, the tenant's HTTPS certificate added to sys_certificate as an
-    /// active trust-store certificate (it is self-signed, and the instance fetches the metadata over HTTPS), then a
-    /// saml2_update1_properties record whose Metadata URL is the app's App Federation Metadata Url. The import fills
-    /// the Identity Provider URL, the sign-on and logout endpoints and the signing certificate; the record matches
-    /// users on email and names the app's Identifier as the instance's entity id, with <paramref name="settings"/>
-    /// on top. Test Connection is recorded as passed and the record made active. Answers the record's sys_id.
+    /// Puts the tenant's HTTPS certificate in the instance's trust store (an active sys_certificate of type
+    /// trust_store), as an admin must before the instance fetches anything from a server with a self-signed
+    /// certificate. Answers the row's sys_id.
+    /// </summary>
+    public async Task<string> TrustTenantHttpsAsync(StackInstance instance) =>
+        (await instance.TableAsync(HttpMethod.Post, "sys_certificate", new
+        {
+            name = "IdentityBridge tenant HTTPS",
+            type = "trust_store",
+            active = "true",
+            pem_certificate = TenantHttpsCertificate.ExportCertificatePem(),
+        }, HttpStatusCode.Created)).GetProperty("sys_id").GetString()!;
+
+    /// <summary>
+    /// Registers the tenant on the app's instance from the app's federation metadata URL, as docs/sso.md has the admin
+    /// do it with "Import Identity Provider Metadata": a saml2_update1_properties record with only the Metadata URL,
+    /// users matched on email and the app's Identifier as the instance's entity id; the import fills the rest. Then
+    /// Test Connection is recorded as passed and the record made active. Fails with the Table API's answer when the
+    /// import is refused (the tenant's HTTPS certificate must be trusted first: <see cref="TrustTenantHttpsAsync"/>).
+    /// <paramref name="settings"/> go on top. Answers the record's sys_id.
     /// </summary>
     public async Task<string> ImportInstanceIdentityProviderAsync(EnterpriseApp app, object? settings = null)
     {
         var instance = app.Instance;
         await instance.SetPropertyAsync("glide.authenticate.multisso.enabled", "true");
-        await instance.TableAsync(HttpMethod.Post, "sys_certificate", new
-        {
-            name = "Tenant HTTPS",
-            type = "trust_store",
-            active = "true",
-            pem_certificate = TenantHttpsCertificate.ExportCertificatePem(),
-        }, HttpStatusCode.Created);
         var values = new Dictionary<string, object?>
         {
             ["name"] = $"{app.DisplayName} (Entra)",

@@ -22,6 +22,7 @@ public sealed record ServiceNowSignOn(Stack Stack, StackInstance Instance, Enter
             LogoutUrl = instance.NavpageUrl,
             AssignmentRequired = true,
         });
+        await stack.TrustTenantHttpsAsync(instance);
         var record = await stack.ImportInstanceIdentityProviderAsync(app);
         return new ServiceNowSignOn(stack, instance, app, record);
     }
