@@ -151,11 +151,11 @@ internal sealed partial class IdentityProviderEndpoint(TenantDirectory directory
         "This endpoint takes requests (SAMLRequest); the identity provider sends no logout requests, so it expects no SAMLResponse.");
 
     /// <summary>
-    /// An SP-initiated sign-on. Checks in Entra's order: the Issuer names an app (AADSTS700016), the app is enabled
-    /// (AADSTS7000112), the ACS URL is one of its Reply URLs (AADSTS50011), the requested authentication context is
-    /// one a password satisfies (AADSTS75011); then the session, else the request waits for the sign-in page. The
-    /// request's signature is checked against the app's verification certificates before anything it asks for is
-    /// looked at (<see cref="VerificationCertificates"/>).
+    /// An SP-initiated sign-on. Checks in Entra's order: the Issuer names an app (AADSTS700016), the request's
+    /// signature passes the app's verification certificates (AADSTS76021 or AADSTS75005, <see cref="VerificationCertificates"/>)
+    /// before anything it asks for is looked at, the app is enabled (AADSTS7000112), the ACS URL is one of its Reply
+    /// URLs (AADSTS50011), the requested authentication context is one a password satisfies (AADSTS75011); then the
+    /// session, else the request waits for the sign-in page.
     /// </summary>
     private async Task SignOnAsync(HttpContext context, AuthnRequest request, XmlDocument document, RedirectMessage? redirect,
         string? acsIndex, string? relayState, CancellationToken cancellationToken)
