@@ -23,8 +23,6 @@ public sealed record RequestSignatureOutcome(bool Signed, X509Certificate2? Veri
 /// </summary>
 public static class EnvelopedRequestSignature
 {
-    private static readonly PublicKeyCache Keys = new();
-
     public static RequestSignatureOutcome Check(XmlDocument document, IReadOnlyList<X509Certificate2> trusted, bool allowSha1)
     {
         ArgumentNullException.ThrowIfNull(document);
@@ -53,7 +51,8 @@ public static class EnvelopedRequestSignature
             AssertionConsumerServiceUrls = [],
             AllowSha1 = allowSha1,
         };
-        var outcome = SignatureCheck.Check(signature, root, trust, Keys);
+        // A request is checked once, so the keys are decoded for this check only (no cache shared between apps).
+        var outcome = SignatureCheck.Check(signature, root, trust, new PublicKeyCache());
         return new(true, outcome.Verified ? outcome.Certificate : null, outcome.Problems);
     }
 
