@@ -56,11 +56,14 @@ public static class VerificationCertificates
         var list = settings.VerificationCertificates;
         if (list.Count > MaxCount) return $"An application can have at most {MaxCount} verification certificates; remove one first.";
         var thumbprints = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var key in list)
+        for (var i = 0; i < list.Count; i++)
         {
-            using var certificate = Load(key);
+            using var certificate = Load(list[i]);
+            // The value is never echoed: what was pasted by mistake may be a private key.
             if (certificate is null)
-                return $"'{Shorten(key)}' is not an X.509 certificate; give the public certificate (.cer or .pem, base64 of its DER bytes), not a private key.";
+                return list[i].Contains("PRIVATE KEY", StringComparison.Ordinal)
+                    ? $"Certificate {i + 1} is a private key; give only the public certificate (.cer or .pem), and keep the key with the application."
+                    : $"Certificate {i + 1} is not an X.509 certificate; give the public certificate (.cer or .pem, base64 of its DER bytes).";
             using (var rsa = certificate.GetRSAPublicKey())
             {
                 if (rsa is null)
@@ -191,6 +194,4 @@ public static class VerificationCertificates
             return null;
         }
     }
-
-    private static string Shorten(string text) => text.Length <= 40 ? text : text[..37] + "...";
 }

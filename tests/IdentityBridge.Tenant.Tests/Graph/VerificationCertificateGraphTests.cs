@@ -165,7 +165,8 @@ public sealed class VerificationCertificateGraphTests(SqliteTenant tenant) : ICl
         }, "test", default);
         Assert.False(refused.Succeeded);
         Assert.StartsWith("--verification-cert: ", refused.Problem);
-        Assert.Contains("not an X.509 certificate", refused.Problem);
+        Assert.Contains("Certificate 1 is a private key", refused.Problem);
+        Assert.DoesNotContain("AAAA", refused.Problem);
 
         var cleared = await apps.ChangeSingleSignOnAsync(changed.Value, new SingleSignOnChange { VerificationCertificates = [] }, "test", default);
         Assert.False(cleared.Succeeded);
