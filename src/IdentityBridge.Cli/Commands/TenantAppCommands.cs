@@ -117,13 +117,20 @@ internal static class TenantAppCommands
         var signingAlgorithm = new Option<string?>("--signing-algorithm") { Description = "sha256, or sha1 for a service provider that cannot check anything else." };
         var assignmentRequired = new Option<bool?>("--assignment-required") { Description = "Whether only assigned users and groups may sign in: true or false." };
         var notify = new Option<string[]>("--notify") { Description = "An email address told before a certificate expires; repeat for more. Replaces the list." };
+        var verificationCerts = new Option<string[]>("--verification-cert")
+        {
+            Description = "A PEM or .cer file with a public certificate the app signs its SAML requests with; repeat for more. Replaces the list; 'none' clears it.",
+        };
+        var requireVerification = new Option<bool?>("--require-verification") { Description = "Whether unsigned SAML requests are refused: true or false." };
+        var allowSha1Requests = new Option<bool?>("--allow-sha1-requests") { Description = "Whether requests signed with RSA-SHA1 are accepted: true or false." };
         var tenantUrl = TenantUrlOption();
         var store = TenantCommand.Store();
         var command = new Command("sso", "Change an enterprise app's single sign-on settings. Only the options given change; the result is printed as 'show' prints it.");
         foreach (var option in new Option[]
                  {
                      app, mode, identifiers, replyUrls, defaultReply, signOn, relay, logout, nameIdSource, nameIdFormat, claims, removeClaims,
-                     groupClaims, roleClaims, signingOption, signingAlgorithm, assignmentRequired, notify, tenantUrl,
+                     groupClaims, roleClaims, signingOption, signingAlgorithm, assignmentRequired, notify, verificationCerts,
+                     requireVerification, allowSha1Requests, tenantUrl,
                  })
             command.Options.Add(option);
         store.AddTo(command);
@@ -139,6 +146,8 @@ internal static class TenantAppCommands
                 setClaims.Add(new SamlClaim(text[..at].Trim(), text[(at + 1)..].Trim()));
             }
             IReadOnlyList<string>? Given(Option<string[]> option) => parse.GetResult(option) is null ? null : parse.GetValue(option) ?? [];
+            var (certificates, certificateProblem) = ReadCertificateFiles(Given(verificationCerts));
+            if (certificateProblem is not null) return Task.FromResult(Fail(certificateProblem));
             var change = new SingleSignOnChange
             {
                 Mode = parse.GetValue(mode),
@@ -158,6 +167,9 @@ internal static class TenantAppCommands
                 SigningAlgorithm = parse.GetValue(signingAlgorithm),
                 AssignmentRequired = parse.GetValue(assignmentRequired),
                 NotificationEmailAddresses = Given(notify),
+                VerificationCertificates = certificates,
+                RequireVerificationCertificates = parse.GetValue(requireVerification),
+                AllowSha1RequestSignatures = parse.GetValue(allowSha1Requests),
             };
             return WithAppsAsync(parse, store, async (apps, directory) =>
             {
@@ -170,6 +182,32 @@ internal static class TenantAppCommands
             }, cancellationToken);
         });
         return command;
+    }
+
+    /// <summary>The text of each certificate file (PEM, or a DER .cer as base64); 'none' alone is the empty list.</summary>
+    private static (IReadOnlyList<string>? Certificates, string? Problem) ReadCertificateFiles(IReadOnlyList<string>? paths)
+    {
+        if (paths is null) return (null, null);
+        if (paths.Count == 1 && paths[0].Equals("none", StringComparison.OrdinalIgnoreCase)) return ([], null);
+        var certificates = new List<string>();
+        foreach (var path in paths)
+        {
+            try
+            {
+                var info = new FileInfo(path);
+                if (!info.Exists) return (null, $"--verification-cert: the file '{path}' does not exist; give the path of a PEM or .cer certificate file.");
+                if (info.Length > 64 * 1024) return (null, $"--verification-cert: '{path}' is {info.Length} bytes, too large for a certificate.");
+                var bytes = File.ReadAllBytes(path);
+                var text = System.Text.Encoding.UTF8.GetString(bytes);
+                // A binary DER file starts with a SEQUENCE tag; text files are PEM or base64.
+                certificates.Add(bytes.Length > 0 && bytes[0] == 0x30 ? Convert.ToBase64String(bytes) : text);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            {
+                return (null, $"--verification-cert: '{path}' cannot be read: {e.Message}");
+            }
+        }
+        return (certificates, null);
     }
 
     private static Command ShowCommand()
@@ -219,6 +257,10 @@ internal static class TenantAppCommands
         Row("Role claims", settings.RoleClaims ? "yes" : "no");
         Row("Signing", $"{SingleSignOnJson.Wire(settings.SigningOption)}, {settings.SigningAlgorithm}");
         Row("Notification emails", string.Join(", ", app.NotificationEmailAddresses));
+        Row("Verification certificates", string.Join(Environment.NewLine, VerificationCertificates.Describe(settings)
+            .Select(c => $"{c.Thumbprint} (expires {c.EndDateTime.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)})")));
+        Row("Require verification", settings.RequireVerificationCertificates ? "yes" : "no");
+        Row("Allow RSA-SHA1 requests", settings.AllowSha1RequestSignatures ? "yes" : "no");
         Row("Login URL", endpoints.LoginUrl);
         Row("Logout URL (IdP)", endpoints.LogoutUrl);
         Row("Entra Identifier", endpoints.Issuer);

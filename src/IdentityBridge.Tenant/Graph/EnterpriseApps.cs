@@ -47,6 +47,12 @@ public sealed record SingleSignOnChange
     public string? SigningAlgorithm { get; init; }
     public bool? AssignmentRequired { get; init; }
     public IReadOnlyList<string>? NotificationEmailAddresses { get; init; }
+    /// <summary>The verification certificates (PEM or base64 DER text); replaces the list, empty clears it.</summary>
+    public IReadOnlyList<string>? VerificationCertificates { get; init; }
+    /// <summary>"Require verification certificates".</summary>
+    public bool? RequireVerificationCertificates { get; init; }
+    /// <summary>"Allow requests signed with RSA-SHA1".</summary>
+    public bool? AllowSha1RequestSignatures { get; init; }
 }
 
 /// <summary>What an admin copies into the service provider: the "Set up" section of Entra's SAML page.</summary>
@@ -77,7 +83,7 @@ public sealed class EnterpriseApps(TenantDirectory directory, SamlApplications a
         var protector = SecretProtector.Load(Path.Combine(dataDirectory, "tenant.key"),
             Environment.GetEnvironmentVariable("IDBRIDGE_TENANT_KEY"), "IDBRIDGE_TENANT_KEY");
         var store = directory.Store;
-        return new EnterpriseApps(directory, new SamlApplications(store), new TokenSigningCertificates(store, protector, time), new DirectoryRoles(store), time);
+        return new EnterpriseApps(directory, new SamlApplications(store, time), new TokenSigningCertificates(store, protector, time), new DirectoryRoles(store), time);
     }
 
     /// <summary>
@@ -168,6 +174,7 @@ public sealed class EnterpriseApps(TenantDirectory directory, SamlApplications a
         "notificationEmailAddresses" => "--notify",
         "claims" => "--claim",
         "samlSingleSignOnSettings" => "SAML settings",
+        "samlSingleSignOnSettings.verificationCertificates" => "--verification-cert",
         _ => property,
     };
 
@@ -192,6 +199,10 @@ public sealed class EnterpriseApps(TenantDirectory directory, SamlApplications a
             settings = settings with { SigningOption = parsed };
         }
         if (change.SigningAlgorithm is { } algorithm) settings = settings with { SigningAlgorithm = algorithm.ToLowerInvariant() };
+        if (change.VerificationCertificates is { } verification)
+            settings = settings with { VerificationCertificates = verification.Select(Saml.VerificationCertificates.Canonical).ToList() };
+        if (change.RequireVerificationCertificates is { } require) settings = settings with { RequireVerificationCertificates = require };
+        if (change.AllowSha1RequestSignatures is { } allowSha1) settings = settings with { AllowSha1RequestSignatures = allowSha1 };
         if (change.SetClaims.Count > 0 || change.RemoveClaims.Count > 0)
         {
             var claims = settings.Claims.ToList();

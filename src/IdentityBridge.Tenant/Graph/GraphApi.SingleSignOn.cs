@@ -66,7 +66,7 @@ internal sealed partial class GraphApi
         var current = await samlApplications.GetAsync(servicePrincipalSysId, cancellationToken)
                       ?? throw GraphException.NotFound(Directory.GraphIds.FromSysId(servicePrincipalSysId));
         var update = SingleSignOnJson.Read(members, current);
-        if (SamlApplications.Check(update) is { } problem) throw Refused(problem);
+        if (samlApplications.Validate(update, current) is { } problem) throw Refused(problem);
         return update;
     }
 

@@ -20,7 +20,11 @@ namespace IdentityBridge.Tenant.Graph;
 /// and writes them without breaking, and a client that only knows <c>relayState</c> still works. The extension members
 /// are <c>defaultRedirectUri</c>, <c>replyUrlSettings</c> ([{uri, index, isDefault}]), <c>nameIdSource</c>,
 /// <c>nameIdFormat</c>, <c>claims</c> ([{name, source}]), <c>groupClaims</c>, <c>roleClaims</c>, <c>signingOption</c>
-/// and <c>signingAlgorithm</c>. A PATCH of the object changes only the members it names.
+/// and <c>signingAlgorithm</c>; and the portal's "Verification certificates" as <c>verificationCertificates</c>
+/// ([{key, thumbprint, startDateTime, endDateTime}] on read; on write objects with a <c>key</c>, base64 DER or PEM, the
+/// other members ignored so that what was read can be written back), <c>requireVerificationCertificates</c> and
+/// <c>allowSha1RequestSignatures</c> (Entra keeps these as keyCredentials of usage Verify and the
+/// requestSignatureVerification resource). A PATCH of the object changes only the members it names.
 /// </remarks>
 internal static class SingleSignOnJson
 {
@@ -98,8 +102,20 @@ internal static class SingleSignOnJson
             ["roleClaims"] = settings.RoleClaims,
             ["signingOption"] = Wire(settings.SigningOption),
             ["signingAlgorithm"] = settings.SigningAlgorithm,
+            ["verificationCertificates"] = new JsonArray(VerificationCertificates.Describe(settings).Select(c => (JsonNode)new JsonObject
+            {
+                ["key"] = c.Key,
+                ["thumbprint"] = c.Thumbprint,
+                ["startDateTime"] = GraphDate(c.StartDateTime),
+                ["endDateTime"] = GraphDate(c.EndDateTime),
+            }).ToArray()),
+            ["requireVerificationCertificates"] = settings.RequireVerificationCertificates,
+            ["allowSha1RequestSignatures"] = settings.AllowSha1RequestSignatures,
         };
     }
+
+    private static string GraphDate(DateTimeOffset value) =>
+        value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
     private static JsonArray Strings(IReadOnlyList<string> values) => new(values.Select(v => (JsonNode?)v).ToArray());
 
@@ -235,6 +251,15 @@ internal static class SingleSignOnJson
                 case "signingoption":
                     settings = settings with { SigningOption = ParseSigningOption(v.ValueKind == JsonValueKind.String ? v.GetString() : null) ?? throw InvalidChoice(path, SigningOptionNames.Select(n => n.Wire)) };
                     break;
+                case "verificationcertificates":
+                    settings = settings with { VerificationCertificates = ReadVerificationCertificates(v, path) };
+                    break;
+                case "requireverificationcertificates":
+                    settings = settings with { RequireVerificationCertificates = Boolean(v, path) };
+                    break;
+                case "allowsha1requestsignatures":
+                    settings = settings with { AllowSha1RequestSignatures = Boolean(v, path) };
+                    break;
                 case "signingalgorithm":
                     settings = settings with { SigningAlgorithm = Text(v, path) is { Length: > 0 } algorithm ? algorithm.ToLowerInvariant() : "sha256" };
                     break;
@@ -268,6 +293,25 @@ internal static class SingleSignOnJson
             position++;
         }
         return list;
+    }
+
+    private static bool Boolean(JsonElement value, string path) =>
+        value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean() : throw Invalid(path);
+
+    /// <summary>The certificates of a write, each an object with a <c>key</c> (base64 DER or PEM); null clears them.</summary>
+    private static List<string> ReadVerificationCertificates(JsonElement value, string path)
+    {
+        if (value.ValueKind == JsonValueKind.Null) return [];
+        if (value.ValueKind != JsonValueKind.Array) throw Invalid(path);
+        var keys = new List<string>();
+        foreach (var item in value.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Object || !item.TryGetProperty("key", out var key) || key.ValueKind != JsonValueKind.String)
+                throw GraphException.BadRequest(
+                    $"Invalid value specified for property '{path}': give objects such as {{\"key\":\"MIIC...\"}} with the base64 (DER) or PEM public certificate.");
+            keys.Add(VerificationCertificates.Canonical(key.GetString()!));
+        }
+        return keys;
     }
 
     private static List<SamlClaim> ReadClaims(JsonElement value, string path)

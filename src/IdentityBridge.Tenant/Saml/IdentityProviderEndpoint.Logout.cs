@@ -13,9 +13,11 @@ internal sealed partial class IdentityProviderEndpoint
     /// sign-on to that app issued the NameID named (the browser's own, or the one a SessionIndex names), so an app
     /// can end only sessions it took part in. The answer, a LogoutResponse signed with the app's certificate, goes to
     /// the app's Logout URL on HTTP-Redirect; without a Logout URL the browser sees the signed-out page. As in Entra,
-    /// the other apps of the session are not told.
+    /// the other apps of the session are not told. A request whose signature the app's verification certificates
+    /// refuse ends nothing: a forged logout must not sign anyone out.
     /// </summary>
-    private async Task LogoutAsync(HttpContext context, LogoutRequest request, string? relayState, CancellationToken cancellationToken)
+    private async Task LogoutAsync(HttpContext context, LogoutRequest request, System.Xml.XmlDocument document, RedirectMessage? redirect,
+        string? relayState, CancellationToken cancellationToken)
     {
         var app = await applications.FindByIdentifierAsync(request.Issuer, cancellationToken);
         if (app is null)
@@ -23,6 +25,7 @@ internal sealed partial class IdentityProviderEndpoint
             await RefuseAsync(context, SignInError.UnknownApplication(request.Issuer, TenantId), null, null, "LogoutRequest Issuer: " + request.Issuer);
             return;
         }
+        if (!await SignatureAcceptedAsync(context, app, await sessions.CurrentAsync(context, cancellationToken), document, redirect)) return;
 
         SamlStatus status;
         if (request.NotOnOrAfter is { } notOnOrAfter && notOnOrAfter <= time.GetUtcNow())

@@ -71,7 +71,7 @@ internal sealed partial class IdentityProviderEndpoint(TenantDirectory directory
             await RefuseAsync(context, bindingError, null, null, null);
             return;
         }
-        var (xml, relayState) = received.Message!.Value;
+        var (xml, relayState, redirect) = received.Message!.Value;
 
         XmlDocument document;
         try
@@ -88,7 +88,7 @@ internal sealed partial class IdentityProviderEndpoint(TenantDirectory directory
         {
             if (root.LocalName == "LogoutRequest")
             {
-                await LogoutAsync(context, LogoutRequest.Parse(document), relayState, cancellationToken);
+                await LogoutAsync(context, LogoutRequest.Parse(document), document, redirect, relayState, cancellationToken);
                 return;
             }
             if (root.LocalName != "AuthnRequest")
@@ -99,7 +99,7 @@ internal sealed partial class IdentityProviderEndpoint(TenantDirectory directory
             }
             var request = AuthnRequest.Parse(document);
             var index = root.GetAttribute("AssertionConsumerServiceIndex");
-            await SignOnAsync(context, request, index.Length == 0 ? null : index, relayState, cancellationToken);
+            await SignOnAsync(context, request, document, redirect, index.Length == 0 ? null : index, relayState, cancellationToken);
         }
         catch (SamlMessageException e)
         {
@@ -107,8 +107,11 @@ internal sealed partial class IdentityProviderEndpoint(TenantDirectory directory
         }
     }
 
-    /// <summary>A decoded message (XML and RelayState), or the error page to answer instead.</summary>
-    private readonly record struct Decoded(byte[] Xml, string? RelayState);
+    /// <summary>
+    /// A decoded message (XML and RelayState), or the error page to answer instead. <c>Redirect</c> is the message as
+    /// the HTTP-Redirect binding decoded it (its query signature), null on HTTP-POST.
+    /// </summary>
+    private readonly record struct Decoded(byte[] Xml, string? RelayState, RedirectMessage? Redirect);
 
     private sealed record DecodeResult(Decoded? Message, SignInError? Error);
 
@@ -119,7 +122,7 @@ internal sealed partial class IdentityProviderEndpoint(TenantDirectory directory
             var decoded = _redirect.Decode(context.Request.QueryString.Value);
             if (!decoded.Succeeded) return new(null, BindingError(decoded.Error));
             if (decoded.Value.Kind != SamlMessageKind.Request) return new(null, ResponsesRefused());
-            return new(new Decoded(decoded.Value.Xml, decoded.Value.RelayState), null);
+            return new(new Decoded(decoded.Value.Xml, decoded.Value.RelayState, decoded.Value), null);
         }
 
         if (!context.Request.HasFormContentType)
@@ -137,7 +140,7 @@ internal sealed partial class IdentityProviderEndpoint(TenantDirectory directory
         var posted = _post.Decode(fields);
         if (!posted.Succeeded) return new(null, BindingError(posted.Error));
         if (posted.Value.Kind != SamlMessageKind.Request) return new(null, ResponsesRefused());
-        return new(new Decoded(posted.Value.Xml, posted.Value.RelayState), null);
+        return new(new Decoded(posted.Value.Xml, posted.Value.RelayState, null), null);
     }
 
     private static SignInError BindingError(BindingError error) => error.Code == BindingCodes.MessageMissing
@@ -148,14 +151,14 @@ internal sealed partial class IdentityProviderEndpoint(TenantDirectory directory
         "This endpoint takes requests (SAMLRequest); the identity provider sends no logout requests, so it expects no SAMLResponse.");
 
     /// <summary>
-    /// An SP-initiated sign-on. Checks in Entra's order: the Issuer names an app (AADSTS700016), the app is enabled
-    /// (AADSTS7000112), the ACS URL is one of its Reply URLs (AADSTS50011), the requested authentication context is
-    /// one a password satisfies (AADSTS75011); then the session, else the request waits for the sign-in page. A signed request is accepted without checking its signature, as Entra does while the
-    /// app's "Require verification certificates" is off: the tenant keeps no verification certificates, and the
-    /// response goes only to a registered Reply URL whatever the request says.
+    /// An SP-initiated sign-on. Checks in Entra's order: the Issuer names an app (AADSTS700016), the request's
+    /// signature passes the app's verification certificates (AADSTS76021 or AADSTS75005, <see cref="VerificationCertificates"/>)
+    /// before anything it asks for is looked at, the app is enabled (AADSTS7000112), the ACS URL is one of its Reply
+    /// URLs (AADSTS50011), the requested authentication context is one a password satisfies (AADSTS75011); then the
+    /// session, else the request waits for the sign-in page.
     /// </summary>
-    private async Task SignOnAsync(HttpContext context, AuthnRequest request, string? acsIndex, string? relayState,
-        CancellationToken cancellationToken)
+    private async Task SignOnAsync(HttpContext context, AuthnRequest request, XmlDocument document, RedirectMessage? redirect,
+        string? acsIndex, string? relayState, CancellationToken cancellationToken)
     {
         // The session is read first only so that every refusal is logged against the user it would have signed in.
         var session = await sessions.CurrentAsync(context, cancellationToken);
@@ -165,6 +168,7 @@ internal sealed partial class IdentityProviderEndpoint(TenantDirectory directory
             await RefuseAsync(context, SignInError.UnknownApplication(request.Issuer, TenantId), null, session, "Issuer: " + request.Issuer);
             return;
         }
+        if (!await SignatureAcceptedAsync(context, app, session, document, redirect)) return;
         if (!app.AccountEnabled)
         {
             await RefuseAsync(context, SignInError.DisabledApplication(app.AppId), app, session, null);
@@ -374,6 +378,18 @@ internal sealed partial class IdentityProviderEndpoint(TenantDirectory directory
     {
         var user = await directory.Store.GetAsync(DirectoryTables.User, userSysId, UserAttributeSources.UserColumns, cancellationToken: cancellationToken);
         return user is null || user["account_enabled"] == "false" || !string.IsNullOrEmpty(user["deleted_date_time"]) ? null : user;
+    }
+
+    /// <summary>
+    /// Whether the request's signature passes the app's verification certificates; when not, the refusal is
+    /// answered and logged with the Issuer and the certificates tried.
+    /// </summary>
+    private async Task<bool> SignatureAcceptedAsync(HttpContext context, SamlApplication app, TenantSession? session,
+        XmlDocument document, RedirectMessage? redirect)
+    {
+        if (VerificationCertificates.Check(app, document, redirect, time.GetUtcNow()) is not { } refusal) return true;
+        await RefuseAsync(context, refusal.Error, app, session, refusal.Detail);
+        return false;
     }
 
     /// <summary>Entra's error page for a refusal, and the sign-in log entry that lets an admin find out why.</summary>

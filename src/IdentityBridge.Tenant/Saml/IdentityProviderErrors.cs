@@ -49,6 +49,28 @@ public static class IdentityProviderErrors
         "of its responses. Add one in the application's Basic SAML Configuration.");
 
 
+    /// <summary>Entra's AADSTS76021: the app requires signed requests (its "Require verification certificates").</summary>
+    public static SignInError RequestNotSigned(string what, string appId, string hint) => new(76021, "ApplicationRequiresSignedRequests",
+        $"The request sent by client is not signed while the application requires signed requests. The {what} for the application " +
+        $"'{appId}' carries no signature: sign it with the key of one of the application's verification certificates (in the query's " +
+        $"SigAlg and Signature on HTTP-Redirect, as an enveloped signature on HTTP-POST), or turn off 'Require verification certificates'.{hint}");
+
+    // Entra publishes no AADSTS number of its own for a request whose signature fails; like any request Entra cannot
+    // accept, these are AADSTS75005 (Saml2MessageInvalid), each with its own title and a message saying the fix.
+
+    public static SignInError RequestSignatureInvalid(string what, string appId, string why) => new(75005, "Saml2RequestSignatureInvalid",
+        $"The request is not a valid Saml2 protocol message: the signature of the {what} for the application '{appId}' does not verify " +
+        $"with any of its verification certificates ({why.TrimEnd('.')}). The request was changed after it was signed, or signed with " +
+        "another key: upload the application's current signing certificate as a verification certificate.");
+
+    public static SignInError RequestSignatureUntrusted(string what, string appId, string why) => new(75005, "Saml2RequestSignatureUntrusted",
+        $"The request is not a valid Saml2 protocol message: the {what} for the application '{appId}' is not signed with a trusted " +
+        $"certificate: {why.TrimEnd('.')}. Upload the certificate the application signs with under Verification certificates.");
+
+    public static SignInError RequestSignedWithSha1(string what, string appId) => new(75005, "Saml2RequestSignatureSha1NotAllowed",
+        $"The request is not a valid Saml2 protocol message: the {what} for the application '{appId}' is signed with RSA-SHA1, which the " +
+        "application does not allow. Sign with RSA-SHA256, or turn on 'Allow requests signed with RSA-SHA1'.");
+
     public static SignInError PendingRequestExpired() => new(50000, "PendingRequestExpired",
         "The sign-in request this page continues is unknown or has expired (requests are kept for 10 minutes). Go back to " +
         "the application and sign in again.");

@@ -46,6 +46,15 @@ public sealed record SamlSettings
     public SigningOption SigningOption { get; init; } = SigningOption.Assertion;
     /// <summary><c>sha256</c> (default) or <c>sha1</c>, which must be chosen on purpose.</summary>
     public string SigningAlgorithm { get; init; } = "sha256";
+    /// <summary>
+    /// The verification certificates (Entra's "Verification certificates (optional)"), base64 of their DER bytes:
+    /// public certificates whose keys the app signs its AuthnRequests and LogoutRequests with.
+    /// </summary>
+    public IReadOnlyList<string> VerificationCertificates { get; init; } = [];
+    /// <summary>"Require verification certificates": an unsigned request is refused (AADSTS76021).</summary>
+    public bool RequireVerificationCertificates { get; init; }
+    /// <summary>"Allow requests signed with RSA-SHA1": otherwise a SHA-1 request signature is refused.</summary>
+    public bool AllowSha1RequestSignatures { get; init; }
 
     /// <summary>The XML-DSig signature method for <see cref="SigningAlgorithm"/>.</summary>
     [JsonIgnore]

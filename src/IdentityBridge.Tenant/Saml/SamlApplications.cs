@@ -34,7 +34,7 @@ public sealed record SamlSettingsProblem(string Property, string Message);
 /// the rules Entra applies, and who is assigned to them (directly or through a group they are a direct member of,
 /// as Entra's app assignment does not follow nested groups).
 /// </summary>
-public sealed class SamlApplications(Store store)
+public sealed class SamlApplications(Store store, TimeProvider time)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -112,7 +112,7 @@ public sealed class SamlApplications(Store store)
     {
         var current = await GetAsync(servicePrincipalSysId, cancellationToken)
                       ?? throw new InvalidOperationException($"No service principal {servicePrincipalSysId}.");
-        var problem = Check(update);
+        var problem = Validate(update, current);
         if (problem is not null) return (null, problem);
 
         if (update.Identifiers is { } identifiers)
@@ -157,6 +157,19 @@ public sealed class SamlApplications(Store store)
             }
         }
         return (await GetAsync(servicePrincipalSysId, cancellationToken), null);
+    }
+
+    /// <summary>
+    /// <see cref="Check"/>, and the rules that need the clock and the app as it stands: a verification certificate
+    /// newly given must be valid now (ones kept from before may age without blocking other changes).
+    /// </summary>
+    public SamlSettingsProblem? Validate(SamlApplicationUpdate update, SamlApplication current)
+    {
+        if (Check(update) is { } problem) return problem;
+        return update.Settings is { } settings &&
+               VerificationCertificates.FreshnessProblem(settings, current.Settings, time.GetUtcNow()) is { } stale
+            ? new("samlSingleSignOnSettings.verificationCertificates", stale)
+            : null;
     }
 
     /// <summary>Entra's rules for the settings, as one message per fault.</summary>
@@ -221,6 +234,8 @@ public sealed class SamlApplications(Store store)
                     return new("claims", $"The claim '{claim.Name}' names '{claim.Source}', which is not a user attribute; use one of {string.Join(", ", UserAttributeSources.Known)}.");
             }
             if (settings.Claims.Count > 50) return new("claims", "An application can issue at most 50 additional claims.");
+            if (VerificationCertificates.Problem(settings) is { } certificateProblem)
+                return new("samlSingleSignOnSettings.verificationCertificates", certificateProblem);
         }
         return null;
     }
