@@ -28,9 +28,12 @@ public sealed record SignInEvent
 /// </summary>
 public sealed class SignInLog(Store store, TimeProvider time)
 {
+    /// <summary>Concurrent sign-ins share the log's commits.</summary>
+    private readonly CombinedInserts _inserts = new(store, DirectoryTables.SignInLog, "system");
+
     public async Task WriteAsync(SignInEvent entry, CancellationToken cancellationToken)
     {
-        await store.InsertAsync(DirectoryTables.SignInLog, new Dictionary<string, string?>
+        await _inserts.InsertAsync(new Dictionary<string, string?>
         {
             ["created_date_time"] = GlideDateTimes.Format(time.GetUtcNow()),
             ["user_principal_name"] = Clip(entry.UserPrincipalName, 256),
@@ -42,7 +45,7 @@ public sealed class SignInLog(Store store, TimeProvider time)
             ["correlation_id"] = entry.CorrelationId,
             ["ip_address"] = Clip(entry.IpAddress, 64),
             ["detail"] = Clip(entry.Detail, 4000),
-        }, new WriteOptions("system"), cancellationToken);
+        }, cancellationToken);
     }
 
     private static string? Clip(string? value, int length) => value is null || value.Length <= length ? value : value[..length];

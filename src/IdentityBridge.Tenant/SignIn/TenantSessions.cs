@@ -29,6 +29,9 @@ public sealed class TenantSessions(Store store, TimeProvider time)
 
     private static TableDefinition Table => DirectoryTables.Session;
 
+    /// <summary>Concurrent sign-ons to apps share the commits that record them.</summary>
+    private readonly CombinedInserts _participants = new(store, DirectoryTables.SessionParticipant, "system");
+
     /// <summary>Starts a session for a user who has just proven who they are, and sets its cookie.</summary>
     public async Task<TenantSession> StartAsync(HttpContext context, RecordRow user, CancellationToken cancellationToken)
     {
@@ -68,14 +71,14 @@ public sealed class TenantSessions(Store store, TimeProvider time)
     /// <summary>Remembers that the session signed in to an app, for single logout.</summary>
     public async Task AddParticipantAsync(TenantSession session, SessionParticipant participant, CancellationToken cancellationToken)
     {
-        var result = await store.InsertAsync(DirectoryTables.SessionParticipant, new Dictionary<string, string?>
+        var result = await _participants.InsertAsync(new Dictionary<string, string?>
         {
             ["session"] = session.SysId,
             ["service_principal"] = participant.ServicePrincipalSysId,
             ["name_id"] = participant.NameId,
             ["name_id_format"] = participant.NameIdFormat,
             ["session_index"] = participant.SessionIndex,
-        }, new WriteOptions("system"), cancellationToken);
+        }, cancellationToken);
         if (!result.Succeeded) throw new InvalidOperationException("Could not record the sign-in: " + result.Error?.Detail);
     }
 
