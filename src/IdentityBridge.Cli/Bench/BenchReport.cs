@@ -12,6 +12,14 @@ namespace IdentityBridge.Cli.Bench;
 /// </summary>
 internal sealed class BenchReport(InstanceBenchOptions options)
 {
+    /// <summary>A loopback port the system just handed out, for a server that must be told its address up front.</summary>
+    public static int FreeLoopbackPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     private const string Http = "HTTP";
     private const string Direct = "direct";
     private const string Lookup = "lookup";

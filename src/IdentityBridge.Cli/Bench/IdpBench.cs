@@ -79,7 +79,7 @@ internal static partial class IdpBench
         }, logging: _ => { }, cancellationToken);
         var tenantUrl = tenant.Addresses[0].TrimEnd('/');
 
-        var instancePort = FreePort();
+        var instancePort = BenchReport.FreeLoopbackPort();
         var instanceUrl = $"http://127.0.0.1:{instancePort}";
         var adminPassword = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18));
         await using var instance = await InstanceApp.StartAsync(new InstanceOptions
@@ -311,13 +311,6 @@ internal static partial class IdpBench
                 RemoteCertificateValidationCallback = (_, presented, _, _) => presented is not null && presented.GetRawCertData().AsSpan().SequenceEqual(pinned),
             },
         };
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public static void Write(IAnsiConsole console, Result result)

@@ -137,7 +137,7 @@ internal static class SamlBench
         IAnsiConsole console, X509Certificate2 idp, string directory, CancellationToken cancellationToken)
     {
         const int users = 1000;
-        var port = FreePort();
+        var port = BenchReport.FreeLoopbackPort();
         var baseUrl = $"http://127.0.0.1:{port}";
         var password = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18));
         await using var instance = await InstanceApp.StartAsync(new InstanceOptions
@@ -251,13 +251,6 @@ internal static class SamlBench
         var request = new CertificateRequest(subject, rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(3));
         return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pfx), null);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public static void Write(IAnsiConsole console, Result result)

@@ -34,28 +34,14 @@ internal static class BenchCommand
             "target: 3,000/s per core), and sign-ins over HTTP at /navpage.do with --concurrency browsers (validation, user " +
             "lookup and session). A missed target is reported as MISSED; the exit code stays 0.");
         foreach (var option in new Option[] { responses, duration, concurrency, json }) command.Options.Add(option);
-        command.SetAction(async (parse, cancellationToken) => await RunInterruptiblyAsync(async token =>
-        {
-            var console = BenchConsole();
-            SamlBench.Result result;
-            try
+        command.SetAction((parse, cancellationToken) => MeasureAsync(
+            (console, token) => SamlBench.RunAsync(new SamlBenchOptions
             {
-                result = await SamlBench.RunAsync(new SamlBenchOptions
-                {
-                    Responses = parse.GetValue(responses),
-                    Duration = TimeSpan.FromSeconds(parse.GetValue(duration)),
-                    Concurrency = parse.GetValue(concurrency),
-                }, console, token);
-            }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
-            {
-                console.MarkupLine("[yellow]Interrupted before the figures were complete.[/]");
-                return 130;
-            }
-            SamlBench.Write(console, result);
-            if (parse.GetValue(json) is { } path) await BenchReport.WriteFiguresAsync(console, path, SamlBench.ToJson(result), token);
-            return 0;
-        }, cancellationToken));
+                Responses = parse.GetValue(responses),
+                Duration = TimeSpan.FromSeconds(parse.GetValue(duration)),
+                Concurrency = parse.GetValue(concurrency),
+            }, console, token),
+            SamlBench.Write, SamlBench.ToJson, _ => 0, parse.GetValue(json), cancellationToken));
         return command;
     }
 
@@ -70,28 +56,14 @@ internal static class BenchCommand
             "read, response built and signed with the app's RSA-2048 certificate) and full round trips over loopback, from a " +
             "My Apps tile click at the tenant over HTTPS to a session on the instance (its metadata imported from the tenant).");
         foreach (var option in new Option[] { users, duration, concurrency, json }) command.Options.Add(option);
-        command.SetAction(async (parse, cancellationToken) => await RunInterruptiblyAsync(async token =>
-        {
-            var console = BenchConsole();
-            IdpBench.Result result;
-            try
+        command.SetAction((parse, cancellationToken) => MeasureAsync(
+            (console, token) => IdpBench.RunAsync(new IdpBenchOptions
             {
-                result = await IdpBench.RunAsync(new IdpBenchOptions
-                {
-                    Users = parse.GetValue(users),
-                    Duration = TimeSpan.FromSeconds(parse.GetValue(duration)),
-                    Concurrency = parse.GetValue(concurrency),
-                }, console, token);
-            }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
-            {
-                console.MarkupLine("[yellow]Interrupted before the figures were complete.[/]");
-                return 130;
-            }
-            IdpBench.Write(console, result);
-            if (parse.GetValue(json) is { } path) await BenchReport.WriteFiguresAsync(console, path, IdpBench.ToJson(result), token);
-            return result.Clean ? 0 : 1;
-        }, cancellationToken));
+                Users = parse.GetValue(users),
+                Duration = TimeSpan.FromSeconds(parse.GetValue(duration)),
+                Concurrency = parse.GetValue(concurrency),
+            }, console, token),
+            IdpBench.Write, IdpBench.ToJson, result => result.Clean ? 0 : 1, parse.GetValue(json), cancellationToken));
         return command;
     }
 
@@ -305,6 +277,31 @@ internal static class BenchCommand
         });
         return command;
     }
+
+    /// <summary>
+    /// Runs a bench that measures, then prints its figures and writes them to <paramref name="jsonPath"/> when one is
+    /// given; Ctrl+C ends it with exit code 130 before the figures.
+    /// </summary>
+    private static Task<int> MeasureAsync<TResult>(Func<IAnsiConsole, CancellationToken, Task<TResult>> measure,
+        Action<IAnsiConsole, TResult> write, Func<TResult, object> toJson, Func<TResult, int> exitCode, string? jsonPath,
+        CancellationToken cancellationToken) =>
+        RunInterruptiblyAsync(async token =>
+        {
+            var console = BenchConsole();
+            TResult result;
+            try
+            {
+                result = await measure(console, token);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                console.MarkupLine("[yellow]Interrupted before the figures were complete.[/]");
+                return 130;
+            }
+            write(console, result);
+            if (jsonPath is not null) await BenchReport.WriteFiguresAsync(console, jsonPath, toJson(result), token);
+            return exitCode(result);
+        }, cancellationToken);
 
     private static IAnsiConsole BenchConsole()
     {
