@@ -121,7 +121,7 @@ internal static class SignatureCheck
             Profile(ValidationCodes.SignatureProfile, "the DigestValue or SignatureValue is missing or not base64.");
             return new(false, null, problems);
         }
-        var digest = Hash(digestMethod, ExclusiveCanonicalizer.Canonicalize(signedParent, signature, PrefixList(transformList[1])));
+        var digest = SamlNames.DigestOf(digestMethod, ExclusiveCanonicalizer.Canonicalize(signedParent, signature, PrefixList(transformList[1])));
         if (!CryptographicOperations.FixedTimeEquals(digest, digestValue))
         {
             problems.Add(new(ValidationCodes.SignatureInvalid,
@@ -155,14 +155,6 @@ internal static class SignatureCheck
     /// <summary>A base64 value of the signature; XML allows it to be wrapped in lines, nothing else is tolerated.</summary>
     private static byte[]? DecodeBase64(string? text) =>
         text is not null && StrictBase64.TryDecode(text, allowLineWhitespace: true, out var bytes) ? bytes : null;
-
-    private static byte[] Hash(string digestMethod, byte[] data) => digestMethod switch
-    {
-        SamlNames.Sha1 => SHA1.HashData(data),
-        SamlNames.Sha384 => SHA384.HashData(data),
-        SamlNames.Sha512 => SHA512.HashData(data),
-        _ => SHA256.HashData(data),
-    };
 
     /// <summary>The DER bytes of the KeyInfo certificate, compared as bytes: parsing it would cost more than the signature check.</summary>
     private static byte[]? KeyInfoCertificate(XmlElement? keyInfo, out string? error)

@@ -56,6 +56,15 @@ public static class SamlNames
     };
 
     /// <summary>The hash of an RSA signature algorithm, or null for anything that is not one.</summary>
+    /// <summary>The digest of <paramref name="data"/> by a DigestMethod URI (SHA-256 for any other).</summary>
+    public static byte[] DigestOf(string digestMethod, byte[] data) => digestMethod switch
+    {
+        Sha1 => System.Security.Cryptography.SHA1.HashData(data),
+        Sha384 => System.Security.Cryptography.SHA384.HashData(data),
+        Sha512 => System.Security.Cryptography.SHA512.HashData(data),
+        _ => System.Security.Cryptography.SHA256.HashData(data),
+    };
+
     public static System.Security.Cryptography.HashAlgorithmName? HashOf(string? signatureAlgorithm) => signatureAlgorithm switch
     {
         RsaSha256 => System.Security.Cryptography.HashAlgorithmName.SHA256,
