@@ -36,8 +36,9 @@ internal static class TenantCommand
         var store = Store();
         var command = new Command("tenant",
             "Run the Entra-compatible tenant: Microsoft Graph v1.0 (/v1.0/users, /groups, delta, servicePrincipals), " +
-            "the OAuth 2.0 client-credentials token endpoint (/{tenantId}/oauth2/v2.0/token) and OpenID discovery. " +
-            "Register a client with 'idbridge tenant app create'.");
+            "the OAuth 2.0 client-credentials token endpoint (/{tenantId}/oauth2/v2.0/token) and OpenID discovery, the SAML " +
+            "identity provider (/{tenantId}/saml2, federation metadata), the sign-in page and My Apps (/myapps). " +
+            "Register a Graph client with 'idbridge tenant app create'; set up single sign-on with 'idbridge tenant app new' and 'app sso'.");
         command.Options.Add(urls);
         command.Options.Add(certificate);
         command.Options.Add(certificatePassword);
@@ -87,7 +88,11 @@ internal static class TenantCommand
             Console.WriteLine($"HTTPS certificate SHA-256 thumbprint: {served.Sha256Thumbprint}" +
                               (served.Generated ? $" (self-signed, kept at {served.Path})" : ""));
             foreach (var address in tenant.Addresses)
+            {
                 Console.WriteLine($"Token endpoint: {TokenEndpoints.TokenUrl(address.TrimEnd('/'), tenant.TenantId)}");
+                Console.WriteLine($"SAML sign-on:   {address.TrimEnd('/')}/{tenant.TenantId}/saml2");
+                Console.WriteLine($"My Apps:        {address.TrimEnd('/')}/myapps");
+            }
             Console.WriteLine("Ctrl+C stops it.");
             await tenant.WaitForShutdownAsync(cancellationToken);
             Console.WriteLine("Tenant stopped.");
