@@ -35,6 +35,14 @@ public static class IdentityProviderErrors
         "Unique User Identifier (Name ID) claim carries. Give the user a value for that attribute, or choose another source " +
         "attribute for the Name ID in Attributes & Claims.", StatusCodes.Status200OK);
 
+    /// <summary>
+    /// The tenant cannot read its pairwise NameID secret (its key was replaced). The user can do nothing about it, so
+    /// the page says to tell an admin, and the log line says what the admin must restore.
+    /// </summary>
+    public static SignInError PairwiseSecretUnreadable(string problem) => new(50000, "PairwiseNameIdSecretUnreadable",
+        "There was an error issuing a token: the tenant cannot compute this application's persistent Name ID. " +
+        $"Ask your administrator to check the tenant's sign-in logs. ({problem})", StatusCodes.Status500InternalServerError);
+
     public static SignInError NoSigningCertificate(SamlApplication app, string? problem) => new(50000, "NoSigningCertificate",
         $"There was an error issuing a token: the application '{app.AppId}' has no usable SAML signing certificate" +
         (problem is null ? ". " : $" ({problem.TrimEnd('.')}). ") +

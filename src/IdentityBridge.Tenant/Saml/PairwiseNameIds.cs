@@ -53,7 +53,7 @@ public sealed class PairwiseNameIds(Store store, SecretProtector protector)
             // A secret that cannot be read (the tenant key was replaced) would silently change every persistent NameID;
             // refusing is better than signing users in to the wrong accounts.
             _secret = plain is null
-                ? throw new InvalidOperationException("The tenant's pairwise NameID secret cannot be read with the current tenant key (IDBRIDGE_TENANT_KEY or tenant.key); restore the key it was made with.")
+                ? throw new PairwiseSecretException("The tenant's pairwise NameID secret cannot be read with the current tenant key (IDBRIDGE_TENANT_KEY or tenant.key); restore the key it was made with.")
                 : Convert.FromBase64String(plain);
             return _secret;
         }
@@ -65,3 +65,6 @@ public sealed class PairwiseNameIds(Store store, SecretProtector protector)
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
+
+/// <summary>The pairwise NameID secret cannot be read with the tenant's current key.</summary>
+public sealed class PairwiseSecretException(string message) : Exception(message);

@@ -57,12 +57,20 @@ public sealed class SamlResponseBuilder(Store store, SamlApplications applicatio
         var user = request.User;
         var issuer = metadata.Issuer(tenantId);
         var format = NameIdFormat(app.Settings, request.RequestedNameIdFormat);
-        string? nameId = format switch
+        string? nameId;
+        try
         {
-            SamlNames.NameIdPersistent => await pairwise.PersistentAsync(user.SysId, app.AppId, cancellationToken),
-            SamlNames.NameIdTransient => PairwiseNameIds.Transient(),
-            _ => UserAttributeSources.Read(user, app.Settings.NameIdSource),
-        };
+            nameId = format switch
+            {
+                SamlNames.NameIdPersistent => await pairwise.PersistentAsync(user.SysId, app.AppId, cancellationToken),
+                SamlNames.NameIdTransient => PairwiseNameIds.Transient(),
+                _ => UserAttributeSources.Read(user, app.Settings.NameIdSource),
+            };
+        }
+        catch (PairwiseSecretException e)
+        {
+            return (null, IdentityProviderErrors.PairwiseSecretUnreadable(e.Message));
+        }
         if (nameId is null)
             return (null, IdentityProviderErrors.NameIdValueMissing(app.Settings.NameIdSource, user["user_principal_name"] ?? user.SysId));
 
