@@ -322,7 +322,7 @@ internal static class TenantAppCommands
 
     private static Command CertCommand()
     {
-        var cert = new Command("cert", "List, add and activate an enterprise app's SAML signing certificates.");
+        var cert = new Command("cert", "List, add, activate and delete an enterprise app's SAML signing certificates.");
 
         var listApp = AppOption();
         var listStore = TenantCommand.Store();
@@ -376,9 +376,28 @@ internal static class TenantAppCommands
             return 0;
         }, cancellationToken));
 
+        var deleteApp = AppOption();
+        var deleteThumbprint = new Option<string>("--thumbprint") { Description = "The thumbprint of the inactive certificate to delete.", Required = true };
+        var deleteStore = TenantCommand.Store();
+        var delete = new Command("delete", "Delete an inactive certificate (the last step of a rollover): the app's federation metadata stops listing it, " +
+                                           "so the service provider stops trusting it at its next metadata refresh.");
+        delete.Options.Add(deleteApp);
+        delete.Options.Add(deleteThumbprint);
+        deleteStore.AddTo(delete);
+        delete.SetAction((parse, cancellationToken) => WithAppsAsync(parse, deleteStore, async (apps, _) =>
+        {
+            var (found, exit) = await FindAsync(apps, parse.GetValue(deleteApp)!, cancellationToken);
+            if (found is null) return exit;
+            var deleted = await apps.DeleteCertificateAsync(found, parse.GetValue(deleteThumbprint)!, Actor, cancellationToken);
+            if (!deleted.Succeeded) return Fail(deleted.Problem!);
+            Console.WriteLine($"Certificate {deleted.Value!.Thumbprint} deleted from {found.DisplayName}; its federation metadata no longer lists it.");
+            return 0;
+        }, cancellationToken));
+
         cert.Subcommands.Add(list);
         cert.Subcommands.Add(add);
         cert.Subcommands.Add(activate);
+        cert.Subcommands.Add(delete);
         return cert;
     }
 }

@@ -276,6 +276,22 @@ public sealed class EnterpriseApps(TenantDirectory directory, SamlApplications a
             : AdminResult<TokenSigningCertificate>.Done(activated);
     }
 
+    /// <summary>
+    /// Deletes an inactive signing certificate, the last step of a rollover: the app's metadata stops listing it. The
+    /// one that signs is refused with what to do first.
+    /// </summary>
+    public async Task<AdminResult<TokenSigningCertificate>> DeleteCertificateAsync(SamlApplication app, string thumbprint, string actor,
+        CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(thumbprint))
+            return AdminResult<TokenSigningCertificate>.Refused("Give --thumbprint <thumbprint>; 'idbridge tenant app cert list' shows them.");
+        var (deleted, problem) = await certificates.DeleteAsync(app.ServicePrincipalSysId, thumbprint, actor, cancellationToken);
+        return problem is null
+            ? AdminResult<TokenSigningCertificate>.Done(deleted!)
+            : AdminResult<TokenSigningCertificate>.Refused(problem.Message +
+                " 'idbridge tenant app cert list' shows the app's certificates; 'idbridge tenant app cert activate' makes another one active.");
+    }
+
     /// <summary>A user by user principal name or a group by display name, as an assignment's principal.</summary>
     private async Task<AdminResult<(string SysId, string Type, string DisplayName)>> PrincipalAsync(string? userPrincipalName, string? groupName,
         CancellationToken cancellationToken)

@@ -11,7 +11,8 @@ namespace IdentityBridge.Tenant.Graph;
 
 /// <summary>
 /// A service principal's SAML token-signing certificates as Graph shows them: <c>addTokenSigningCertificate</c>,
-/// the public parts in <c>keyCredentials</c>, and the rollover by PATCH of <c>preferredTokenSigningKeyThumbprint</c>.
+/// the public parts in <c>keyCredentials</c>, the rollover by PATCH of <c>preferredTokenSigningKeyThumbprint</c>, and the
+/// deletion of an inactive certificate by PATCH of <c>keyCredentials</c> without it.
 /// No private key ever reaches a response.
 /// </summary>
 internal sealed partial class GraphApi
@@ -106,7 +107,8 @@ internal sealed partial class GraphApi
 
     /// <summary>
     /// PATCH of a service principal. <c>preferredTokenSigningKeyThumbprint</c> activates one of its certificates and
-    /// deactivates the others (Entra's rollover); the single sign-on properties go through
+    /// deactivates the others (Entra's rollover); <c>keyCredentials</c> without a certificate's entries deletes that
+    /// certificate (<see cref="ReadKeyCredentialsAsync"/>); the single sign-on properties go through
     /// <see cref="SamlApplications.UpdateAsync"/>; the other writable properties are stored as given. Every value is
     /// checked before anything is written.
     /// </summary>
@@ -124,7 +126,9 @@ internal sealed partial class GraphApi
                 throw GraphJson.Invalid(GraphType.ServicePrincipal, PreferredThumbprint);
             thumbprint = member.Value.GetString()!.Trim();
         }
-        var (singleSignOn, rest) = SplitSingleSignOn(body, PreferredThumbprint);
+        var keyCredentials = body.EnumerateObject().Where(m => m.Name.Equals(KeyCredentials, StringComparison.OrdinalIgnoreCase))
+            .Select(m => (JsonElement?)m.Value).LastOrDefault();
+        var (singleSignOn, rest) = SplitSingleSignOn(body, PreferredThumbprint, KeyCredentials);
         var values = GraphJson.Values(GraphType.ServicePrincipal, JsonSerializer.SerializeToElement(rest));
         if (values.TryGetValue("app_id", out _)) throw GraphException.BadRequest("Property 'appId' is read-only and cannot be set.");
         var update = await ReadSingleSignOnAsync(sp.SysId, singleSignOn, request.Aborted);
@@ -133,15 +137,80 @@ internal sealed partial class GraphApi
             throw GraphException.BadRequest(
                 $"The thumbprint '{thumbprint}' is not one of this service principal's token-signing certificates; " +
                 "add one with addTokenSigningCertificate and give its thumbprint.");
+        var deleted = keyCredentials is { } given ? await ReadKeyCredentialsAsync(sp.SysId, given, thumbprint, request.Aborted) : [];
 
         // The settings first: the one change that can still be refused (an Identifier another app took meanwhile).
         if (update is not null) await ApplySingleSignOnAsync(request, sp.SysId, update);
         if (thumbprint is not null) await signingCertificates.ActivateAsync(sp.SysId, thumbprint, request.Caller.AppId, request.Aborted);
+        // After the activation, so that one PATCH can switch to a new certificate and drop the old one.
+        foreach (var certificate in deleted)
+        {
+            var (_, problem) = await signingCertificates.DeleteAsync(sp.SysId, certificate.Thumbprint, request.Caller.AppId, request.Aborted);
+            if (problem is not null) throw InvalidKeyCredentials(problem.Message);
+        }
         if (values.Count > 0)
         {
             var result = await Store.UpdateAsync(DirectoryTables.ServicePrincipal, sp.SysId, values, new(request.Caller.AppId), request.Aborted);
             if (!result.Succeeded) throw WriteFailed(GraphType.ServicePrincipal, result, "appId");
         }
         await request.NoContentAsync();
+    }
+
+    private static GraphException InvalidKeyCredentials(string reason) =>
+        GraphException.BadRequest($"Invalid value specified for property '{KeyCredentials}' of resource 'ServicePrincipal': {reason}");
+
+    /// <summary>
+    /// Reads a PATCH of <c>keyCredentials</c> the way Entra removes a token-signing certificate: the client writes back
+    /// what it read without the certificate's two entries (Sign and Verify, matched by <c>keyId</c> or
+    /// <c>customKeyIdentifier</c>). Answers the certificates to delete. Nothing can be added or changed this way (a new
+    /// certificate comes from addTokenSigningCertificate), and the one that will sign after this PATCH (its
+    /// <paramref name="activating"/> thumbprint, else the current signer) cannot be dropped; such a PATCH is refused
+    /// whole, naming keyCredentials, before anything is written.
+    /// </summary>
+    private async Task<IReadOnlyList<TokenSigningCertificate>> ReadKeyCredentialsAsync(string servicePrincipalSysId, JsonElement value,
+        string? activating, CancellationToken cancellationToken)
+    {
+        if (value.ValueKind != JsonValueKind.Array)
+            throw InvalidKeyCredentials("give the array read from the service principal, without the entries of the certificate to delete.");
+        var all = await signingCertificates.ListAsync(servicePrincipalSysId, cancellationToken);
+        var listed = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (var entry in value.EnumerateArray())
+        {
+            if (entry.ValueKind != JsonValueKind.Object)
+                throw InvalidKeyCredentials("each entry must be a keyCredential object as read from the service principal.");
+            var keyId = Text(entry, "keyId");
+            var custom = Text(entry, "customKeyIdentifier");
+            if (keyId is null && custom is null)
+                throw InvalidKeyCredentials("an entry has neither keyId nor customKeyIdentifier; keyCredentials can only leave out existing " +
+                                            "certificates, so add a token-signing certificate with addTokenSigningCertificate instead.");
+            var byKeyId = keyId is null ? null : all.FirstOrDefault(c => string.Equals(c.KeyId, keyId, StringComparison.OrdinalIgnoreCase));
+            var byCustom = custom is null ? null : all.FirstOrDefault(c => CustomKeyIdentifier(c) == custom);
+            var certificate = byKeyId ?? byCustom;
+            if (certificate is null || (keyId is not null && byKeyId is null) || (custom is not null && byCustom?.SysId != certificate.SysId))
+                throw InvalidKeyCredentials($"the entry with keyId '{keyId ?? "(none)"}' is not one of this service principal's token-signing certificates; " +
+                                            "keyCredentials can only leave out existing certificates, so add one with addTokenSigningCertificate instead.");
+            var usage = Text(entry, "usage");
+            if (usage is not ("Sign" or "Verify"))
+                throw InvalidKeyCredentials($"the entry with keyId '{certificate.KeyId}' needs its usage, Sign or Verify, as read from the service principal.");
+            if (Text(entry, "key") is { } key && key != Convert.ToBase64String(certificate.Certificate.RawData))
+                throw InvalidKeyCredentials($"the entry with keyId '{certificate.KeyId}' has a different key; a certificate's key cannot be changed, " +
+                                            "so add a new certificate with addTokenSigningCertificate instead.");
+            if (!listed.TryGetValue(certificate.SysId, out var usages)) listed[certificate.SysId] = usages = new(StringComparer.Ordinal);
+            usages.Add(usage);
+        }
+        foreach (var certificate in all.Where(c => listed.TryGetValue(c.SysId, out var usages) && usages.Count < 2))
+            throw InvalidKeyCredentials($"only the {listed[certificate.SysId].Single()} entry of the certificate {certificate.Thumbprint} is listed; " +
+                                        "list both its Sign and Verify entries to keep it, or neither to delete it.");
+
+        var deleted = all.Where(c => !listed.ContainsKey(c.SysId)).ToList();
+        var after = activating is null ? all : all.Select(c => c with { Active = c.Thumbprint.Equals(activating, StringComparison.OrdinalIgnoreCase) }).ToList();
+        if (signingCertificates.Signer(after) is { } signer && deleted.Any(c => c.SysId == signer.SysId))
+            throw InvalidKeyCredentials($"the certificate {signer.Thumbprint} signs the app's tokens and cannot be deleted; " +
+                                        $"activate another certificate first (set {PreferredThumbprint}), then delete this one.");
+        return deleted;
+
+        static string? Text(JsonElement entry, string name) =>
+            entry.EnumerateObject().Where(m => m.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+                .Select(m => m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString() : null).LastOrDefault();
     }
 }

@@ -24,7 +24,7 @@ public sealed record TokenSigningCertificate
     public required bool Active { get; init; }
 }
 
-/// <summary>A refused request to add or activate a certificate, with what to do instead.</summary>
+/// <summary>A refused request to add, activate or delete a certificate, with what to do instead.</summary>
 public sealed record SigningCertificateProblem(string Message);
 
 /// <summary>
@@ -138,6 +138,33 @@ public sealed class TokenSigningCertificates(Store store, SecretProtector protec
         foreach (var other in all.Where(c => c.Active && c.SysId != chosen.SysId))
             await store.UpdateAsync(Table, other.SysId, new Dictionary<string, string?> { ["active"] = "false" }, new WriteOptions(actor), cancellationToken);
         return chosen with { Active = true };
+    }
+
+    /// <summary>
+    /// Deletes an inactive certificate of the service principal, its row and its encrypted key, the last step of
+    /// Entra's rollover: the app's federation metadata stops listing it, so a service provider that refreshes stops
+    /// trusting it. The one that signs is refused, so deleting never leaves the app signing with nothing (or with an
+    /// expired certificate where a valid one was signing). Answers the deleted certificate, or why nothing changed.
+    /// </summary>
+    /// <param name="actor">Who deletes, as for <see cref="ActivateAsync"/>; a deleted row keeps no sys_updated_by.</param>
+    public async Task<(TokenSigningCertificate? Deleted, SigningCertificateProblem? Problem)> DeleteAsync(
+        string servicePrincipalSysId, string thumbprint, string actor, CancellationToken cancellationToken)
+    {
+        var given = (thumbprint ?? "").Trim();
+        var all = await ListAsync(servicePrincipalSysId, cancellationToken);
+        var chosen = all.FirstOrDefault(c => string.Equals(c.Thumbprint, given, StringComparison.OrdinalIgnoreCase));
+        if (chosen is null)
+            return (null, new($"The app has no signing certificate with the thumbprint '{given}'; list its certificates and give one of their thumbprints."));
+        if (chosen.Active)
+            return (null, new($"The certificate {chosen.Thumbprint} is the active one and signs the app's tokens; activate another certificate first, then delete this one."));
+        if (Signer(all)?.SysId == chosen.SysId)
+            return (null, new($"The certificate {chosen.Thumbprint} signs the app's tokens because the active one has expired; activate it or another valid certificate first."));
+        var result = await store.DeleteAsync(Table, chosen.SysId, cancellationToken);
+        // Gone already (a concurrent delete) is the outcome asked for.
+        if (!result.Succeeded && result.Error?.Kind != WriteErrorKind.NotFound)
+            throw new InvalidOperationException("The certificate could not be deleted: " + result.Error?.Detail);
+        _signers.TryRemove(chosen.SysId, out _);
+        return (chosen, null);
     }
 
     /// <summary>

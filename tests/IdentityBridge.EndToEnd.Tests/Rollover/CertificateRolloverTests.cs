@@ -13,8 +13,8 @@ namespace IdentityBridge.EndToEnd.Tests.Rollover;
 /// instance's daily "Refresh MultiSSO IDP Metadata" then trusts both; the admin makes the new one active, and the very
 /// next sign-in, signed with it, is accepted without waiting for another refresh. The tenant keeps listing the old
 /// certificate in the metadata until it expires (it is inactive, not gone, as in Entra), so the instance goes on
-/// trusting it until then. An instance that did not refresh in between refuses the new signature: the refresh is what
-/// closes the gap.
+/// trusting it until then, unless the admin deletes it: then the next refresh stops trusting it. An instance that did
+/// not refresh in between refuses the new signature: the refresh is what closes the gap.
 /// </summary>
 [Collection(EndToEndCollection.Name)]
 public sealed class CertificateRolloverTests(Stack stack)
@@ -114,5 +114,41 @@ public sealed class CertificateRolloverTests(Stack stack)
 
         Assert.Equal(Instance.Sso.MetadataRefreshStatus.Updated, refreshed.Status);
         ShouldHaveSignedIn((await TileSignInAsync(world)).Landing, "once the refresh imported the new certificate");
+    }
+
+    [Fact]
+    public async Task deleting_the_old_certificate_after_the_switch_makes_the_next_refresh_stop_trusting_it()
+    {
+        var world = await ImportedAsync();
+        using var _ = world.Browser;
+        var instance = world.App.Instance;
+        var second = await stack.AddSigningCertificateAsync(world.App);
+        Assert.Equal(Instance.Sso.MetadataRefreshStatus.Updated, (await instance.RefreshMetadataAsync(world.Record)).Status);
+        await stack.ActivateSigningCertificateAsync(world.App, second);
+
+        // Entra's "Delete Certificate": the admin's Graph client writes back keyCredentials without the old
+        // certificate's Sign and Verify entries.
+        var path = $"/v1.0/servicePrincipals/{world.App.Id}";
+        var firstKeyId = Convert.ToBase64String(world.First.GetCertHash(HashAlgorithmName.SHA1));
+        var read = await stack.GraphAsync(HttpMethod.Get, path, null, HttpStatusCode.OK);
+        var kept = read.GetProperty("keyCredentials").EnumerateArray()
+            .Where(c => c.GetProperty("customKeyIdentifier").GetString() != firstKeyId).Select(c => c.Clone()).ToArray();
+        Assert.Equal(2, kept.Length);
+        await stack.GraphAsync(HttpMethod.Patch, path, new { keyCredentials = kept }, HttpStatusCode.NoContent);
+
+        var metadata = await stack.TenantGetStringAsync(stack.FederationMetadataUrl(world.App.AppId));
+        Assert.DoesNotContain(Convert.ToBase64String(world.First.RawData), metadata, StringComparison.Ordinal);
+        Assert.Contains(Convert.ToBase64String(second.RawData), metadata, StringComparison.Ordinal);
+        Assert.Equal(Thumbprints(world.First, second), await instance.TrustedThumbprintsAsync(stack.TenantIssuer));
+
+        var refreshed = await instance.RefreshMetadataAsync(world.Record);
+
+        Assert.Equal(Instance.Sso.MetadataRefreshStatus.Updated, refreshed.Status);
+        var trusted = await instance.TrustedThumbprintsAsync(stack.TenantIssuer);
+        Assert.DoesNotContain(world.First.Thumbprint.ToUpperInvariant(), trusted);
+        Assert.Equal(Thumbprints(second), trusted);
+        var (landing, posted) = await TileSignInAsync(world);
+        Assert.True(SignedWith(posted, second), "The remaining, active certificate should sign.");
+        ShouldHaveSignedIn(landing, "signed with the remaining certificate after the old one was deleted");
     }
 }
