@@ -108,12 +108,14 @@ internal static partial class IdpBench
         async ValueTask<string?> IssueAsync(int index, CancellationToken token)
         {
             var current = (await applications.GetAsync(app.ServicePrincipalSysId, token))!;
+            var user = users[index % users.Count];
             var (description, error) = await builder.DescribeAsync(tenant.TenantId, new SignOnRequest
             {
                 App = current,
-                User = users[index % users.Count],
+                User = user,
                 AuthenticatedAt = signedIn,
                 ReplyUrl = current.DefaultReplyUrl!.Uri,
+                Assignments = await applications.AssignmentsOfAsync(current.ServicePrincipalSysId, user.SysId, token),
             }, token);
             if (error is not null) return error.CodeText + ": " + error.Message;
             var (document, signError) = await builder.SignAsync(current, description!, token);

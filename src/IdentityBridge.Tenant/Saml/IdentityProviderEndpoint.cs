@@ -286,7 +286,8 @@ internal sealed partial class IdentityProviderEndpoint(TenantDirectory directory
             return;
         }
         var upn = user["user_principal_name"] ?? session.UserPrincipalName;
-        if (!await applications.IsAssignedAsync(app, user.SysId, cancellationToken))
+        var assignments = await applications.AssignmentsOfAsync(app.ServicePrincipalSysId, user.SysId, cancellationToken);
+        if (!SamlApplications.Admits(app, assignments))
         {
             await RefuseAsync(context, SignInError.NotAssigned(app.DisplayName, app.AppId, upn), app, session, null);
             return;
@@ -300,6 +301,7 @@ internal sealed partial class IdentityProviderEndpoint(TenantDirectory directory
             InResponseTo = inResponseTo,
             RequestIssuer = requestIssuer,
             RequestedNameIdFormat = nameIdFormat,
+            Assignments = assignments,
         }, cancellationToken);
         if (description is null)
         {

@@ -265,7 +265,12 @@ public sealed class SamlApplications(Store store, TimeProvider time)
     /// Apps that do not require assignment admit every enabled user.
     /// </summary>
     public async Task<bool> IsAssignedAsync(SamlApplication app, string userSysId, CancellationToken cancellationToken) =>
-        !app.AssignmentRequired || (await AssignmentsOfAsync(app.ServicePrincipalSysId, userSysId, cancellationToken)).Count > 0;
+        !app.AssignmentRequired || Admits(app, await AssignmentsOfAsync(app.ServicePrincipalSysId, userSysId, cancellationToken));
+
+    /// <summary>The same verdict from assignments already read, for callers that also issue claims from them.</summary>
+    /// <param name="assignments">The user's assignments to the app, as <see cref="AssignmentsOfAsync"/> gives them.</param>
+    public static bool Admits(SamlApplication app, IReadOnlyList<RecordRow> assignments) =>
+        !app.AssignmentRequired || assignments.Count > 0;
 
     /// <summary>The user's assignments to one app (direct and through their groups).</summary>
     public async Task<IReadOnlyList<RecordRow>> AssignmentsOfAsync(string servicePrincipalSysId, string userSysId, CancellationToken cancellationToken)

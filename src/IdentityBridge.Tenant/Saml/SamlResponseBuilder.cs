@@ -28,6 +28,11 @@ public sealed record SignOnRequest
     public string? RequestIssuer { get; init; }
     /// <summary>The AuthnRequest's NameIDPolicy Format; null when none was asked for.</summary>
     public string? RequestedNameIdFormat { get; init; }
+    /// <summary>
+    /// The user's assignments to the app (<see cref="SamlApplications.AssignmentsOfAsync"/>), read once by the caller
+    /// that checked them: the role and application-group claims come from the same rows.
+    /// </summary>
+    public required IReadOnlyList<RecordRow> Assignments { get; init; }
 }
 
 /// <summary>
@@ -90,7 +95,7 @@ public sealed class SamlResponseBuilder(Store store, SamlApplications applicatio
             // Entra's SessionIndex is the assertion ID (spec/saml.md 1.2): unique per sign-on, so single logout can name it.
             SessionIndex = assertionId,
             AuthnContextClassRef = SamlNames.PasswordContext,
-            Attributes = await ClaimsAsync(tenantId, issuer, app, user, cancellationToken),
+            Attributes = await ClaimsAsync(tenantId, issuer, app, user, request.Assignments, cancellationToken),
         }, null);
     }
 
@@ -150,7 +155,7 @@ public sealed class SamlResponseBuilder(Store store, SamlApplications applicatio
             : settings.NameIdFormat ?? SamlNames.NameIdEmail;
 
     private async Task<IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>>> ClaimsAsync(string tenantId, string issuer,
-        SamlApplication app, RecordRow user, CancellationToken cancellationToken)
+        SamlApplication app, RecordRow user, IReadOnlyList<RecordRow> assignments, CancellationToken cancellationToken)
     {
         var objectId = GraphIds.FromSysId(user.SysId);
         var claims = new List<KeyValuePair<string, IReadOnlyList<string>>>();
@@ -170,17 +175,17 @@ public sealed class SamlResponseBuilder(Store store, SamlApplications applicatio
 
         if (app.Settings.GroupClaims != GroupClaimKind.None)
         {
-            var groups = await GroupIdsAsync(app, user.SysId, app.Settings.GroupClaims, cancellationToken);
+            var groups = await GroupIdsAsync(user.SysId, app.Settings.GroupClaims, assignments, cancellationToken);
             if (groups.Count > GroupLimit)
                 Add(GroupsLinkClaim, $"https://graph.windows.net/{tenantId}/users/{objectId}/getMemberObjects");
             else Add(SamlClaimTypes.Groups, groups);
         }
-        if (app.Settings.RoleClaims) Add(SamlClaimTypes.Role, await RoleValuesAsync(app, user.SysId, cancellationToken));
+        if (app.Settings.RoleClaims) Add(SamlClaimTypes.Role, await RoleValuesAsync(app, assignments, cancellationToken));
         return claims;
     }
 
     /// <summary>The object ids of the user's groups of the kind chosen, in a stable order.</summary>
-    private async Task<IReadOnlyList<string>> GroupIdsAsync(SamlApplication app, string userSysId, GroupClaimKind kind,
+    private async Task<IReadOnlyList<string>> GroupIdsAsync(string userSysId, GroupClaimKind kind, IReadOnlyList<RecordRow> assignments,
         CancellationToken cancellationToken)
     {
         var memberOf = await applications.GroupIdsAsync(userSysId, cancellationToken);
@@ -204,7 +209,7 @@ public sealed class SamlResponseBuilder(Store store, SamlApplications applicatio
         }
         else if (kind == GroupClaimKind.ApplicationGroups)
         {
-            var assigned = (await applications.AssignmentsOfAsync(app.ServicePrincipalSysId, userSysId, cancellationToken))
+            var assigned = assignments
                 .Where(a => a["principal_type"] == "Group").Select(a => a["principal_id"]).OfType<string>().ToHashSet(StringComparer.Ordinal);
             chosen = memberOf.Where(assigned.Contains);
         }
@@ -212,9 +217,10 @@ public sealed class SamlResponseBuilder(Store store, SamlApplications applicatio
     }
 
     /// <summary>The value of every app role the user holds at the app, directly or through a group.</summary>
-    private async Task<IReadOnlyList<string>> RoleValuesAsync(SamlApplication app, string userSysId, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<string>> RoleValuesAsync(SamlApplication app, IReadOnlyList<RecordRow> assignments,
+        CancellationToken cancellationToken)
     {
-        var roleIds = (await applications.AssignmentsOfAsync(app.ServicePrincipalSysId, userSysId, cancellationToken))
+        var roleIds = assignments
             .Select(a => a["app_role_id"]).OfType<string>()
             .Where(id => !id.Equals(DefaultAccessRoleId, StringComparison.Ordinal))
             .ToHashSet(StringComparer.OrdinalIgnoreCase);

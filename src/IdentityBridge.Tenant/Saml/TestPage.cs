@@ -117,7 +117,8 @@ internal sealed class TestPage(TenantDirectory directory, SamlApplications appli
         }
         var upn = user["user_principal_name"] ?? userName;
         body.Append("<p><strong>Assignment:</strong> ");
-        if (await applications.IsAssignedAsync(app, user.SysId, cancellationToken))
+        var assignments = await applications.AssignmentsOfAsync(app.ServicePrincipalSysId, user.SysId, cancellationToken);
+        if (SamlApplications.Admits(app, assignments))
             body.Append(app.AssignmentRequired ? "assigned to the application." : "allowed: the application does not require assignment.").Append("</p>\n");
         else
         {
@@ -136,6 +137,7 @@ internal sealed class TestPage(TenantDirectory directory, SamlApplications appli
             User = user,
             AuthenticatedAt = user.SysId == session.UserSysId ? session.AuthenticatedAt : time.GetUtcNow(),
             ReplyUrl = replyUrl,
+            Assignments = assignments,
         }, cancellationToken);
         if (description is null)
         {
