@@ -79,24 +79,15 @@ internal static partial class IdpBench
         }, logging: _ => { }, cancellationToken);
         var tenantUrl = tenant.Addresses[0].TrimEnd('/');
 
-        var instancePort = BenchReport.FreeLoopbackPort();
-        var instanceUrl = $"http://127.0.0.1:{instancePort}";
-        var adminPassword = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18));
-        await using var instance = await InstanceApp.StartAsync(new InstanceOptions
-        {
-            Urls = instanceUrl,
-            DataDirectory = Path.Combine(directory, "instance"),
-            AdminPassword = adminPassword,
-            PasswordIterations = 1_000,
-            Announce = TextWriter.Null,
-        }, logging: _ => { }, cancellationToken: cancellationToken);
+        await using var instance = await BenchSsoInstance.StartAsync(Path.Combine(directory, "instance"), cancellationToken);
+        var instanceUrl = instance.Url;
 
         var services = tenant.Services;
         var apps = new EnterpriseApps(tenant.Directory, services.GetRequiredService<SamlApplications>(),
             services.GetRequiredService<TokenSigningCertificates>(), services.GetRequiredService<DirectoryRoles>(), TimeProvider.System);
         var password = "Bench-" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(12));
         var (app, userSysIds, upns) = await SetUpTenantAsync(console, tenant, apps, instanceUrl, options.Users, password, cancellationToken);
-        await SetUpInstanceAsync(instance, instanceUrl, adminPassword, https, tenant, app, upns, cancellationToken);
+        await SetUpInstanceAsync(instance, https, tenant, app, upns, cancellationToken);
 
         // Issue: inside the tenant, exactly what a tile click costs once the session is known.
         var builder = services.GetRequiredService<SamlResponseBuilder>();
@@ -232,42 +223,21 @@ internal static partial class IdpBench
     /// The instance as the ServiceNow tutorial sets it up: Multi-Provider SSO on, the tenant's HTTPS certificate in the
     /// trust store, an identity provider record imported from the app's federation metadata URL, users matched on email.
     /// </summary>
-    private static async Task SetUpInstanceAsync(InstanceApp instance, string instanceUrl, string adminPassword, TenantCertificate https,
-        TenantApp tenant, SamlApplication app, List<string> upns, CancellationToken cancellationToken)
+    private static async Task SetUpInstanceAsync(BenchSsoInstance instance, TenantCertificate https, TenantApp tenant, SamlApplication app,
+        List<string> upns, CancellationToken cancellationToken)
     {
-        using var admin = new HttpClient { BaseAddress = new Uri(instanceUrl) };
-        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("admin:" + adminPassword)));
-        async Task<JsonObject> SendAsync(HttpMethod method, string path, object body)
-        {
-            using var request = new HttpRequestMessage(method, path) { Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json") };
-            using var response = await admin.SendAsync(request, cancellationToken);
-            var text = await response.Content.ReadAsStringAsync(cancellationToken);
-            if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"{method} {path} answered {(int)response.StatusCode}: {text}");
-            return (JsonNode.Parse(text)!["result"] as JsonObject)!;
-        }
-        async Task SetPropertyAsync(string name, string value)
-        {
-            var found = JsonNode.Parse(await admin.GetStringAsync($"/api/now/table/sys_properties?sysparm_query=name={name}&sysparm_fields=sys_id", cancellationToken))!;
-            await SendAsync(HttpMethod.Patch, $"/api/now/table/sys_properties/{found["result"]![0]!["sys_id"]!.GetValue<string>()}", new { value });
-        }
-        await SetPropertyAsync("glide.authenticate.multisso.enabled", "true");
-        await SetPropertyAsync("glide.authenticate.multisso.test.connection.mandatory", "false");
-        await SendAsync(HttpMethod.Post, "/api/now/table/sys_certificate", new
+        await instance.SendAsync(HttpMethod.Post, "sys_certificate", new
         {
             name = "Tenant HTTPS", format = "pem", type = "trust_store", pem_certificate = https.Certificate.ExportCertificatePem(),
-        });
+        }, cancellationToken);
         var metadataUrl = $"{tenant.Addresses[0].TrimEnd('/')}/{tenant.TenantId}/federationmetadata/2007-06/federationmetadata.xml?appid={app.AppId}";
-        var record = await SendAsync(HttpMethod.Post, "/api/now/table/saml2_update1_properties", new
+        var record = await instance.SendAsync(HttpMethod.Post, "saml2_update1_properties", new
         {
-            name = "Entra ID", idp_metadata_url = metadataUrl, user_field = "email", issuer = instanceUrl, audience = instanceUrl,
-            service_url = instanceUrl + "/navpage.do",
-        });
-        await SendAsync(HttpMethod.Patch, $"/api/now/table/saml2_update1_properties/{record["sys_id"]!.GetValue<string>()}", new { active = "true" });
-        var rows = upns.Select((upn, i) => (IReadOnlyDictionary<string, string?>)new Dictionary<string, string?>
-        {
-            ["user_name"] = $"bench.user{i}", ["email"] = upn, ["first_name"] = "Bench", ["last_name"] = $"User {i}",
-        }).ToList();
-        await instance.Store.InsertManyAsync(instance.Store.Tables.Find("sys_user")!, rows, new WriteOptions("bench"), cancellationToken);
+            name = "Entra ID", idp_metadata_url = metadataUrl, user_field = "email", issuer = instance.Url, audience = instance.Url,
+            service_url = instance.Url + "/navpage.do",
+        }, cancellationToken);
+        await instance.SendAsync(HttpMethod.Patch, $"saml2_update1_properties/{record["sys_id"]!.GetValue<string>()}", new { active = "true" }, cancellationToken);
+        await instance.AddUsersAsync(upns, cancellationToken);
     }
 
     /// <summary>Signs every user in through the tenant's sign-in form, as a browser would, and keeps each session cookie.</summary>

@@ -137,52 +137,18 @@ internal static class SamlBench
         IAnsiConsole console, X509Certificate2 idp, string directory, CancellationToken cancellationToken)
     {
         const int users = 1000;
-        var port = BenchReport.FreeLoopbackPort();
-        var baseUrl = $"http://127.0.0.1:{port}";
-        var password = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18));
-        await using var instance = await InstanceApp.StartAsync(new InstanceOptions
-        {
-            Urls = baseUrl,
-            DataDirectory = Path.Combine(directory, "instance"),
-            AdminPassword = password,
-            PasswordIterations = 1_000,
-            Announce = TextWriter.Null,
-        }, logging: l => { }, cancellationToken: cancellationToken);
-
-        using var admin = new HttpClient { BaseAddress = new Uri(baseUrl) };
-        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("admin:" + password)));
-        async Task<JsonObject> PostAsync(string path, object body)
-        {
-            using var response = await admin.PostAsync(path, new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json"), cancellationToken);
-            var text = await response.Content.ReadAsStringAsync(cancellationToken);
-            if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"POST {path} answered {(int)response.StatusCode}: {text}");
-            return (JsonNode.Parse(text)!["result"] as JsonObject)!;
-        }
-        async Task SetPropertyAsync(string name, string value)
-        {
-            var found = JsonNode.Parse(await admin.GetStringAsync($"/api/now/table/sys_properties?sysparm_query=name={name}&sysparm_fields=sys_id", cancellationToken))!;
-            var sysId = found["result"]![0]!["sys_id"]!.GetValue<string>();
-            using var response = await admin.PatchAsync($"/api/now/table/sys_properties/{sysId}",
-                new StringContent(JsonSerializer.Serialize(new { value }), Encoding.UTF8, "application/json"), cancellationToken);
-            if (!response.IsSuccessStatusCode)
-                throw new InvalidOperationException($"Setting {name} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
-        }
-        await SetPropertyAsync("glide.authenticate.multisso.enabled", "true");
-        await SetPropertyAsync("glide.authenticate.multisso.test.connection.mandatory", "false");
-        var certificate = await PostAsync("/api/now/table/sys_certificate", new
+        await using var instance = await BenchSsoInstance.StartAsync(Path.Combine(directory, "instance"), cancellationToken);
+        var baseUrl = instance.Url;
+        var certificate = await instance.SendAsync(HttpMethod.Post, "sys_certificate", new
         {
             name = "Bench IdP", format = "pem", type = "trust_store", pem_certificate = idp.ExportCertificatePem(),
-        });
-        await PostAsync("/api/now/table/saml2_update1_properties", new
+        }, cancellationToken);
+        await instance.SendAsync(HttpMethod.Post, "saml2_update1_properties", new
         {
             name = "Bench IdP", idp = IdpEntityId, active = "true", user_field = "email", x509_cert = certificate["sys_id"]!.GetValue<string>(),
             issuer = baseUrl, audience = baseUrl, service_url = baseUrl + "/navpage.do",
-        });
-        var rows = Enumerable.Range(0, users).Select(i => (IReadOnlyDictionary<string, string?>)new Dictionary<string, string?>
-        {
-            ["user_name"] = $"bench.user{i}", ["email"] = $"user{i}@contoso.example", ["first_name"] = "Bench", ["last_name"] = $"User {i}",
-        }).ToList();
-        await instance.Store.InsertManyAsync(instance.Store.Tables.Find("sys_user")!, rows, new IdentityBridge.Storage.Records.WriteOptions("bench"), cancellationToken);
+        }, cancellationToken);
+        await instance.AddUsersAsync(Enumerable.Range(0, users).Select(i => $"user{i}@contoso.example").ToList(), cancellationToken);
 
         // Enough responses for the measured time at a generous rate, signed beforehand so that only the ACS is measured.
         var needed = (int)Math.Clamp(options.Duration.TotalSeconds * 4_000 + 4_000, 4_000, 200_000);
