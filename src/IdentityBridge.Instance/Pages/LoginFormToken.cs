@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using IdentityBridge.Instance.Hosting;
@@ -22,7 +23,7 @@ internal sealed class LoginFormToken(UserSessions sessions, InstanceUrls urls)
     {
         var current = context.Request.Cookies[CookieName];
         if (IsWellFormed(current)) return current!;
-        var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var token = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         context.Response.Cookies.Append(CookieName, token, new CookieOptions
         {
             HttpOnly = true,

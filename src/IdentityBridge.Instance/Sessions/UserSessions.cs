@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using IdentityBridge.Instance.Hosting;
@@ -34,7 +35,7 @@ public sealed class UserSessions(Store store, SystemProperties properties, Insta
     public async Task<(string Token, UserSession Session)> StartAsync(string userSysId, SsoOrigin? sso, string clientIp,
         CancellationToken cancellationToken)
     {
-        var token = Base64Url(RandomNumberGenerator.GetBytes(32));
+        var token = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         var now = time.GetUtcNow();
         var timeout = await TimeoutAsync(cancellationToken);
         var result = await store.InsertAsync(Table, new Dictionary<string, string?>
@@ -155,7 +156,6 @@ public sealed class UserSessions(Store store, SystemProperties properties, Insta
 
     internal static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     private static string? Clip(string? value, int max) => value is null ? null : value.Length > max ? value[..max] : value;
 

@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using IdentityBridge.Storage;
@@ -24,11 +25,11 @@ public sealed class PairwiseNameIds(Store store, SecretProtector protector)
     {
         var secret = await SecretAsync(cancellationToken);
         var mac = HMACSHA256.HashData(secret, Encoding.UTF8.GetBytes(userSysId + "|" + appId.ToLowerInvariant()));
-        return Base64Url(mac);
+        return Base64Url.EncodeToString(mac);
     }
 
     /// <summary>A transient NameID: random, used for one sign-in only.</summary>
-    public static string Transient() => Base64Url(RandomNumberGenerator.GetBytes(32));
+    public static string Transient() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
 
     private async Task<byte[]> SecretAsync(CancellationToken cancellationToken)
     {
@@ -63,7 +64,6 @@ public sealed class PairwiseNameIds(Store store, SecretProtector protector)
         }
     }
 
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
 
 /// <summary>The pairwise NameID secret cannot be read with the tenant's current key.</summary>

@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
@@ -32,7 +33,7 @@ internal static class SignInFormToken
         var current = context.Request.Cookies[CookieName(context)];
         var token = IsWellFormed(current)
             ? current!
-            : Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+            : Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         context.Response.Cookies.Append(CookieName(context), token, new CookieOptions
         {
             HttpOnly = true,

@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using IdentityBridge.Storage;
@@ -35,7 +36,7 @@ public sealed class TenantSessions(Store store, TimeProvider time)
     /// <summary>Starts a session for a user who has just proven who they are, and sets its cookie.</summary>
     public async Task<TenantSession> StartAsync(HttpContext context, RecordRow user, CancellationToken cancellationToken)
     {
-        var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var token = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         var now = time.GetUtcNow();
         var result = await store.InsertAsync(Table, new Dictionary<string, string?>
         {
