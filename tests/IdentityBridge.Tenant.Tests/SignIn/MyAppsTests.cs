@@ -2,6 +2,7 @@ using IdentityBridge.Tenant.Saml;
 using IdentityBridge.Tenant.SignIn;
 using IdentityBridge.Tenant.Tests.Hosting;
 using IdentityBridge.Tenant.Tests.Saml;
+using IdentityBridge.Testing.Web;
 
 namespace IdentityBridge.Tenant.Tests.SignIn;
 

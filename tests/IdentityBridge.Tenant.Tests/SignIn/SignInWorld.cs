@@ -4,6 +4,7 @@ using IdentityBridge.Tenant.Directory;
 using IdentityBridge.Tenant.Hosting;
 using IdentityBridge.Tenant.Tests.Hosting;
 using IdentityBridge.Tenant.Tests.Saml;
+using IdentityBridge.Testing.Web;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace IdentityBridge.Tenant.Tests.SignIn;

@@ -1,3 +1,5 @@
+using IdentityBridge.Testing.Web;
+
 namespace IdentityBridge.Instance.Tests.Sso.SignIn;
 
 /// <summary>
@@ -9,7 +11,7 @@ public abstract class SignInUserTests(RunningInstance instance) : IDisposable
 {
     private readonly TestIdentityProvider _entra = instance.NewIdentityProvider();
 
-    private async Task<Page> SignInAsync(EntraUser user)
+    private async Task<BrowserPage> SignInAsync(EntraUser user)
     {
         using var browser = new SsoBrowser(instance.BaseUrl);
         var (landing, _) = await browser.SignInUnsolicitedAsync(_entra, user);

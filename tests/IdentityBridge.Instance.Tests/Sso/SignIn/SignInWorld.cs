@@ -1,6 +1,7 @@
 using IdentityBridge.Instance.Sso;
 using IdentityBridge.Saml.Messages;
 using IdentityBridge.Saml.Metadata;
+using IdentityBridge.Testing.Web;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace IdentityBridge.Instance.Tests.Sso.SignIn;
@@ -92,7 +93,7 @@ public static class SignInWorld
 public static class SignInSteps
 {
     /// <summary>Posts a SAMLResponse as the identity provider's self-submitting form does: a cross-site form post.</summary>
-    public static Task<Page> PostResponseAsync(this SsoBrowser browser, string samlResponse, string? relayState = null,
+    public static Task<BrowserPage> PostResponseAsync(this SsoBrowser browser, string samlResponse, string? relayState = null,
         string acsPath = "/navpage.do")
     {
         var fields = new Dictionary<string, string> { ["SAMLResponse"] = samlResponse };
@@ -111,7 +112,7 @@ public static class SignInSteps
     }
 
     /// <summary>A whole SP-initiated sign-in: login_with_sso.do, the identity provider's answer, the post to the ACS.</summary>
-    public static async Task<(Page Landing, ResponseDescription Response)> SignInAsync(this SsoBrowser browser, TestIdentityProvider idp,
+    public static async Task<(BrowserPage Landing, ResponseDescription Response)> SignInAsync(this SsoBrowser browser, TestIdentityProvider idp,
         string recordId, EntraUser user, string? goTo = null)
     {
         var request = await browser.StartSignInAsync(idp, recordId, goTo);
@@ -120,7 +121,7 @@ public static class SignInSteps
     }
 
     /// <summary>A sign-in started at the identity provider (a My Apps tile): an unsolicited response.</summary>
-    public static async Task<(Page Landing, ResponseDescription Response)> SignInUnsolicitedAsync(this SsoBrowser browser,
+    public static async Task<(BrowserPage Landing, ResponseDescription Response)> SignInUnsolicitedAsync(this SsoBrowser browser,
         TestIdentityProvider idp, EntraUser user, string? relayState = null)
     {
         var response = idp.Describe(user, browser.InstanceBase());
@@ -137,7 +138,7 @@ public static class SignInSteps
     public static string InstanceBase(this SsoBrowser browser) => browser.Instance.GetLeftPart(UriPartial.Authority);
 
     /// <summary>A successful sign-in: a redirect to <paramref name="path"/> on the instance, with a session cookie.</summary>
-    public static Page ShouldLandOn(this Page page, SsoBrowser browser, string path)
+    public static BrowserPage ShouldLandOn(this BrowserPage page, SsoBrowser browser, string path)
     {
         Assert.True(page.Status == HttpStatusCode.Found, $"Expected a redirect to {path} after signing in, got {(int)page.Status}: {page.Body}");
         Assert.Equal(path, browser.LocalTarget(page.Location));
@@ -146,7 +147,7 @@ public static class SignInSteps
     }
 
     /// <summary>A refused sign-in: 401, and no session cookie.</summary>
-    public static Page ShouldBeRefused(this Page page)
+    public static BrowserPage ShouldBeRefused(this BrowserPage page)
     {
         Assert.True(page.Status == HttpStatusCode.Unauthorized, $"Expected the sign-in to be refused with 401, got {(int)page.Status} " +
                                                                 $"(Location: {page.Location}): {page.Body}");

@@ -1,5 +1,6 @@
 using IdentityBridge.Saml.Messages;
 using IdentityBridge.Saml.Xml;
+using IdentityBridge.Testing.Web;
 
 namespace IdentityBridge.Instance.Tests.Sso.SignIn;
 
@@ -195,7 +196,7 @@ public abstract class SingleLogoutTests(RunningInstance instance) : IDisposable
         Assert.Null(TestIdentityProvider.QuerySignatureProblem(response.Raw, sp.SigningCertificates));
     }
 
-    private static void ShouldBeRefusedLogoutMessage(Page page, string what)
+    private static void ShouldBeRefusedLogoutMessage(BrowserPage page, string what)
     {
         Assert.True((int)page.Status is >= 400 and < 500, $"Expected the {what} to be refused with a 4xx, got {(int)page.Status} " +
                                                           $"(Location: {page.Location}): {page.Body}");

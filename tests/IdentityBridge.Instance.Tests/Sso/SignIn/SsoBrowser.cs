@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using IdentityBridge.Testing.Web;
 
 namespace IdentityBridge.Instance.Tests.Sso.SignIn;
 
@@ -37,15 +38,15 @@ public sealed class SsoBrowser(string instanceBaseUrl) : IDisposable
     /// Opens an instance URL (absolute, or a path). <paramref name="from"/> is the origin of the page the navigation
     /// started on; null for an address typed in, a bookmark, or a link on the instance itself.
     /// </summary>
-    public Task<Page> GetAsync(string url, string? from = null) =>
+    public Task<BrowserPage> GetAsync(string url, string? from = null) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Get, Resolve(url)), from);
 
     /// <summary>Submits a form to an instance URL, from a page of <paramref name="from"/> (null: a page of the instance).</summary>
-    public Task<Page> PostFormAsync(string url, IEnumerable<KeyValuePair<string, string>> fields, string? from = null) =>
+    public Task<BrowserPage> PostFormAsync(string url, IEnumerable<KeyValuePair<string, string>> fields, string? from = null) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Post, Resolve(url)) { Content = new FormUrlEncodedContent(fields) }, from);
 
     /// <summary>Follows a redirect to the instance, as a navigation that started on <paramref name="from"/>.</summary>
-    public Task<Page> FollowAsync(Page redirect, string? from = null)
+    public Task<BrowserPage> FollowAsync(BrowserPage redirect, string? from = null)
     {
         Assert.True(redirect.Status is HttpStatusCode.Found or HttpStatusCode.SeeOther or HttpStatusCode.MovedPermanently
             or HttpStatusCode.TemporaryRedirect, $"Expected a redirect, got {(int)redirect.Status}: {redirect.Body}");
@@ -55,7 +56,7 @@ public sealed class SsoBrowser(string instanceBaseUrl) : IDisposable
     }
 
     /// <summary>Signs in on the local login form (with its anti-forgery token), as an administrator does.</summary>
-    public async Task<Page> LogInAsync(string userName, string password)
+    public async Task<BrowserPage> LogInAsync(string userName, string password)
     {
         var form = (await GetAsync("/login.do?sysparm_local=true")).ShouldBe(HttpStatusCode.OK);
         return await PostFormAsync("/login.do", new Dictionary<string, string>
@@ -87,7 +88,7 @@ public sealed class SsoBrowser(string instanceBaseUrl) : IDisposable
         return target;
     }
 
-    private async Task<Page> SendAsync(HttpRequestMessage request, string? from)
+    private async Task<BrowserPage> SendAsync(HttpRequestMessage request, string? from)
     {
         using (request)
         {
@@ -100,12 +101,9 @@ public sealed class SsoBrowser(string instanceBaseUrl) : IDisposable
             if (sent.Count > 0) request.Headers.Add("Cookie", string.Join("; ", sent.Select(c => $"{c.Name}={c.Value}")));
 
             using var response = await _http.SendAsync(request);
-            var setCookies = response.Headers.TryGetValues("Set-Cookie", out var values) ? values.ToList() : [];
-            foreach (var setCookie in setCookies) Store(OriginOf(target), setCookie);
-            var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-            foreach (var (name, headerValues) in response.Headers.Concat(response.Content.Headers))
-                headers[name] = string.Join(", ", headerValues);
-            return new Page(response.StatusCode, headers, setCookies, await response.Content.ReadAsStringAsync());
+            var page = await BrowserPage.ReadAsync(response);
+            foreach (var setCookie in page.SetCookies) Store(OriginOf(target), setCookie);
+            return page;
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using IdentityBridge.Testing.Web;
 
 namespace IdentityBridge.Instance.Tests.Sso.SignIn;
 
@@ -21,7 +22,7 @@ public abstract class TestConnectionTests(RunningInstance instance) : IDisposabl
     }
 
     /// <summary>Runs Test Connection to the point where Entra has answered; answers the ACS's reply.</summary>
-    private async Task<Page> RunTestConnectionAsync(SsoBrowser admin, string record, EntraUser user, X509Certificate2? signedBy = null)
+    private async Task<BrowserPage> RunTestConnectionAsync(SsoBrowser admin, string record, EntraUser user, X509Certificate2? signedBy = null)
     {
         var start = await admin.GetAsync($"/saml_test_connection.do?glide_sso_id={record}");
         Assert.True(start.Status == HttpStatusCode.Found, $"Expected a redirect to Entra, got {(int)start.Status}: {start.Body}");
