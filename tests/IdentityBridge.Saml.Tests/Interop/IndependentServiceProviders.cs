@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -94,7 +93,6 @@ public static class IndependentServiceProviders
     private const string DebianPython = "/usr/bin/python3";
 
     /// <summary>Generous: pysaml2 starts xmlsec1 per signature and a cold start takes a second or two.</summary>
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -169,7 +167,9 @@ public static class IndependentServiceProviders
             var configFile = Path.Combine(directory.FullName, "sp.json");
             await File.WriteAllTextAsync(configFile, JsonSerializer.Serialize(config, Json), utf8, cancellationToken);
 
-            var run = await RunProcessAsync(interpreter, [script, configFile], Path.GetDirectoryName(script)!, base64Response, cancellationToken);
+            // No __pycache__ folders in the repository's tests/interop/python.
+            var run = await PeerProcess.RunAsync(interpreter, [script, configFile], Path.GetDirectoryName(script)!, base64Response, cancellationToken,
+                new Dictionary<string, string> { ["PYTHONDONTWRITEBYTECODE"] = "1" });
             var name = Path.GetFileName(script);
             if (run.ExitCode == 2)
                 throw new InvalidOperationException($"{name} was called wrongly: {run.StandardError.Trim()}");
@@ -198,54 +198,7 @@ public static class IndependentServiceProviders
         throw new InvalidOperationException($"No IdentityBridge.slnx in {start} or any directory above it; the interop tests run from a build inside the repository.");
     }
 
-    private static string FindOnPath(string executable)
-    {
-        foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = Path.Combine(directory, executable);
-            if (File.Exists(candidate)) return candidate;
-        }
-        throw new IndependentServiceProviderMissingException($"'{executable}' is not on the PATH. {InstallHint}");
-    }
-
-    private sealed record ProcessOutput(int ExitCode, string StandardOutput, string StandardError);
-
-    private static async Task<ProcessOutput> RunProcessAsync(string executable, IReadOnlyList<string> arguments, string workingDirectory,
-        string stdin, CancellationToken cancellationToken)
-    {
-        var start = new ProcessStartInfo(executable)
-        {
-            WorkingDirectory = workingDirectory,
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            StandardInputEncoding = new UTF8Encoding(false),
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        // No __pycache__ folders in the repository's tests/interop/python.
-        start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{executable} did not start.");
-        var standardOutput = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-        var standardError = process.StandardError.ReadToEndAsync(CancellationToken.None);
-        await process.StandardInput.WriteAsync(stdin);
-        process.StandardInput.Close();
-
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(Timeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            cancellationToken.ThrowIfCancellationRequested();
-            throw new TimeoutException($"{executable} {string.Join(' ', arguments)} did not finish within {Timeout.TotalSeconds:0} seconds.");
-        }
-        return new ProcessOutput(process.ExitCode, await standardOutput, await standardError);
-    }
+    private static string FindOnPath(string executable) =>
+        PeerProcess.FindOnPath(executable, Environment.GetEnvironmentVariable("PATH"))
+        ?? throw new IndependentServiceProviderMissingException($"'{executable}' is not on the PATH. {InstallHint}");
 }

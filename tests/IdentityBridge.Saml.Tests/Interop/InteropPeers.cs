@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -36,7 +35,6 @@ internal sealed class InteropPeers
     private const string ResponseIdAttribute = "urn:oasis:names:tc:SAML:2.0:protocol:Response";
 
     /// <summary>Generous: a cold node start with these modules takes well under a second.</summary>
-    private static readonly TimeSpan PeerTimeout = TimeSpan.FromSeconds(60);
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -93,7 +91,7 @@ internal sealed class InteropPeers
             await File.WriteAllTextAsync(Path.Combine(directory.FullName, "key.pem"), request.Key, utf8, cancellationToken);
             await File.WriteAllTextAsync(Path.Combine(directory.FullName, "cert.pem"), request.Cert, utf8, cancellationToken);
             await File.WriteAllTextAsync(Path.Combine(directory.FullName, "template.xml"), template, utf8, cancellationToken);
-            var run = await RunAsync(xmlsec1,
+            var run = await PeerProcess.RunAsync(xmlsec1,
                 ["--sign", "--privkey-pem", "key.pem,cert.pem", "--id-attr:ID", AssertionIdAttribute, "--output", "out.xml", "template.xml"],
                 directory.FullName, stdin: null, cancellationToken);
             if (run.ExitCode != 0)
@@ -119,7 +117,7 @@ internal sealed class InteropPeers
         {
             await File.WriteAllTextAsync(Path.Combine(directory.FullName, "cert.pem"), certificatePem, new UTF8Encoding(false), cancellationToken);
             await File.WriteAllBytesAsync(Path.Combine(directory.FullName, "response.xml"), Convert.FromBase64String(samlResponse), cancellationToken);
-            var run = await RunAsync(xmlsec1,
+            var run = await PeerProcess.RunAsync(xmlsec1,
                 ["--verify", "--pubkey-cert-pem", "cert.pem", "--id-attr:ID", AssertionIdAttribute, "--id-attr:ID", ResponseIdAttribute, "response.xml"],
                 directory.FullName, stdin: null, cancellationToken);
             return run.ExitCode == 0;
@@ -161,57 +159,11 @@ internal sealed class InteropPeers
         foreach (var package in new[] { "samlp", "saml", "samlify", "xml-crypto", "@xmldom/xmldom" })
             if (!File.Exists(Path.Combine(modules, package, "package.json")))
                 throw new InteropPeerMissingException($"The npm package {package} is not installed in {modules}. {InstallHint}");
-        return await RunAsync(node, [scriptPath], NodePeersDirectory, input, cancellationToken);
+        return await PeerProcess.RunAsync(node, [scriptPath], NodePeersDirectory, input, cancellationToken);
     }
 
     /// <summary>The full path of an executable on the search path.</summary>
-    private string Require(string executable)
-    {
-        foreach (var directory in (_searchPath ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = Path.Combine(directory, executable);
-            if (File.Exists(candidate)) return candidate;
-        }
-        throw new InteropPeerMissingException($"'{executable}' is not on the PATH. {InstallHint}");
-    }
-
-    private sealed record ProcessOutput(int ExitCode, string StandardOutput, string StandardError);
-
-    private static async Task<ProcessOutput> RunAsync(string executable, IReadOnlyList<string> arguments, string workingDirectory,
-        string? stdin, CancellationToken cancellationToken)
-    {
-        var start = new ProcessStartInfo(executable)
-        {
-            WorkingDirectory = workingDirectory,
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            // No byte-order mark: JSON.parse refuses one.
-            StandardInputEncoding = new UTF8Encoding(false),
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{executable} did not start.");
-        var standardOutput = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-        var standardError = process.StandardError.ReadToEndAsync(CancellationToken.None);
-        if (stdin is not null) await process.StandardInput.WriteAsync(stdin);
-        process.StandardInput.Close();
-
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(PeerTimeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            cancellationToken.ThrowIfCancellationRequested();
-            throw new TimeoutException($"{executable} {string.Join(' ', arguments)} did not finish within {PeerTimeout.TotalSeconds:0} seconds.");
-        }
-        return new ProcessOutput(process.ExitCode, await standardOutput, await standardError);
-    }
+    private string Require(string executable) =>
+        PeerProcess.FindOnPath(executable, _searchPath)
+        ?? throw new InteropPeerMissingException($"'{executable}' is not on the PATH. {InstallHint}");
 }
