@@ -99,7 +99,7 @@ public static class IndependentServiceProviders
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    private static readonly Lazy<string> RepositoryRoot = new(() => FindRepositoryRoot(AppContext.BaseDirectory));
+    private static readonly Lazy<string> RepositoryRoot = new(() => PeerProcess.FindRepositoryRoot(AppContext.BaseDirectory));
 
     public static Task<SpVerdict> JudgeAsync(IndependentServiceProvider provider, string base64Response, IdpTrust trust, SpSettings sp,
         CancellationToken cancellationToken = default) => provider switch
@@ -187,15 +187,6 @@ public static class IndependentServiceProviders
         {
             directory.Delete(recursive: true);
         }
-    }
-
-    /// <summary>The nearest directory at or above <paramref name="start"/> that holds IdentityBridge.slnx.</summary>
-    private static string FindRepositoryRoot(string start)
-    {
-        for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
-            if (File.Exists(Path.Combine(directory.FullName, "IdentityBridge.slnx")))
-                return directory.FullName;
-        throw new InvalidOperationException($"No IdentityBridge.slnx in {start} or any directory above it; the interop tests run from a build inside the repository.");
     }
 
     private static string FindOnPath(string executable) =>

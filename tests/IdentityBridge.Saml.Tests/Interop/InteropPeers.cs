@@ -57,16 +57,7 @@ internal sealed class InteropPeers
 
     /// <summary>The peers of the repository these tests were built from, found on this process's PATH, on the real clock.</summary>
     public static InteropPeers ForThisRepository() =>
-        new(FindRepositoryRoot(AppContext.BaseDirectory), Environment.GetEnvironmentVariable("PATH"), TimeProvider.System);
-
-    /// <summary>The nearest directory at or above <paramref name="start"/> that holds IdentityBridge.slnx.</summary>
-    public static string FindRepositoryRoot(string start)
-    {
-        for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
-            if (File.Exists(Path.Combine(directory.FullName, "IdentityBridge.slnx")))
-                return directory.FullName;
-        throw new InvalidOperationException($"No IdentityBridge.slnx in {start} or any directory above it; the interop tests run from a build inside the repository.");
-    }
+        new(PeerProcess.FindRepositoryRoot(AppContext.BaseDirectory), Environment.GetEnvironmentVariable("PATH"), TimeProvider.System);
 
     public Task<string> SignAsync(Signer signer, PeerRequest request, CancellationToken cancellationToken = default) => signer switch
     {

@@ -15,6 +15,15 @@ internal static class PeerProcess
     /// <summary>How long one peer may take; the slowest (pysaml2 calling xmlsec1) needs well under a second.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>The nearest directory at or above <paramref name="start"/> that holds IdentityBridge.slnx.</summary>
+    public static string FindRepositoryRoot(string start)
+    {
+        for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
+            if (File.Exists(Path.Combine(directory.FullName, "IdentityBridge.slnx")))
+                return directory.FullName;
+        throw new InvalidOperationException($"No IdentityBridge.slnx in {start} or any directory above it; the interop tests run from a build inside the repository.");
+    }
+
     /// <summary>The full path of an executable on <paramref name="searchPath"/> (PATH's format), or null.</summary>
     public static string? FindOnPath(string executable, string? searchPath)
     {
